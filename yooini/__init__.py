@@ -1,0 +1,1 @@
+"""yooini: an embedded-first, durable orchestration engine for commerce data pipelines."""

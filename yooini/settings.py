@@ -1,0 +1,107 @@
+"""Django settings, all read from the environment.
+
+DATABASE_URL picks the database (default: SQLite under ``$YOOINI_VAR_DIR``, ``./var``).
+SQLite is tuned for many short writers: WAL, a busy timeout and IMMEDIATE transactions,
+so a writer waits for the lock up front instead of failing with "database is locked"
+when it upgrades a read transaction.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("YOOINI_VAR_DIR", Path.cwd() / "var")).resolve()
+
+# A fixed development key is fine for the embedded mode; deployments set their own.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "yooini-embedded-development-key")
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "orchestrator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "yooini.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "yooini.wsgi.application"
+
+
+def _database_from_env() -> dict:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{VAR_DIR / 'yooini.sqlite3'}"
+    db = dj_database_url.parse(url, conn_max_age=600)
+    engine = db["ENGINE"]
+    options = db.setdefault("OPTIONS", {})
+    if engine.endswith("sqlite3"):
+        db["CONN_MAX_AGE"] = 0 if db["NAME"] == ":memory:" else 600
+        options.setdefault("timeout", 30)
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault(
+            "init_command",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        )
+    elif engine.endswith("mysql"):
+        options.setdefault("charset", "utf8mb4")
+        options.setdefault("isolation_level", "read committed")
+        db.setdefault("TEST", {})["CHARSET"] = "utf8mb4"
+        db["TEST"]["COLLATION"] = "utf8mb4_unicode_ci"
+    return db
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("YOOINI_TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# The engine's own settings.
+YOOINI_EXECUTOR = os.environ.get("YOOINI_EXECUTOR", "threads")
+YOOINI_CONCURRENCY = int(os.environ.get("YOOINI_CONCURRENCY", "4"))
+YOOINI_WORKFLOW_MODULES = [
+    m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
+]
+YOOINI_LEASE_SECONDS = float(os.environ.get("YOOINI_LEASE_SECONDS", "30"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("YOOINI_LOG_LEVEL", "WARNING")},
+}
