@@ -1,0 +1,24 @@
+"""The engine: durable workflows of stages over partitions.
+
+Import the declaration API from here; it has no Django import, so workflow modules can be
+imported before Django is set up.
+"""
+
+from .core.breaker import BreakerPolicy
+from .core.ratelimit import RateLimit
+from .core.retry import NO_RETRY, Retry
+from .core.workflow import ALL, SINGLE_PARTITION, Resource, Stage, Workflow, registry, resource
+
+__all__ = [
+    "ALL",
+    "NO_RETRY",
+    "SINGLE_PARTITION",
+    "BreakerPolicy",
+    "RateLimit",
+    "Resource",
+    "Retry",
+    "Stage",
+    "Workflow",
+    "registry",
+    "resource",
+]

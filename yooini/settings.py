@@ -17,7 +17,9 @@ VAR_DIR = Path(os.environ.get("YOOINI_VAR_DIR", Path.cwd() / "var")).resolve()
 # A fixed development key is fine for the embedded mode; deployments set their own.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "yooini-embedded-development-key")
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +70,8 @@ def _database_from_env() -> dict:
         db["CONN_MAX_AGE"] = 0 if db["NAME"] == ":memory:" else 600
         options.setdefault("timeout", 30)
         options.setdefault("transaction_mode", "IMMEDIATE")
+        # Tests run on a file too: threads need WAL and real locking, not a shared-cache memory db.
+        db.setdefault("TEST", {}).setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
         options.setdefault(
             "init_command",
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",

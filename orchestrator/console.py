@@ -1,0 +1,138 @@
+"""Terminal faces shared by the CLI commands: running a batch with a live progress bar, and
+printing a batch's grid and summary."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .executors import executor_create
+from .models import Batch, CellStatus, StageRun
+from .runner import Runner
+from .selectors import stage_counts
+
+STYLE = {
+    "PENDING": "dim",
+    "RUNNING": "cyan",
+    "DONE": "green",
+    "ERROR": "bold red",
+    "BLOCKED": "yellow",
+    "SKIPPED": "dim",
+    "CANCELLED": "magenta",
+}
+FINISHED_CELL = (CellStatus.DONE, CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED)
+
+console = Console(highlight=False)
+
+
+def run_with_progress(
+    batch_id: str, *, executor: str | None, concurrency: int | None, quiet: bool = False
+) -> Batch:
+    """Run a batch to its end, showing cells finished / total per stage; returns it closed."""
+    engine = executor_create(
+        executor or settings.YOOINI_EXECUTOR, concurrency=concurrency or settings.YOOINI_CONCURRENCY
+    )
+    with Progress(
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def show(scope: list[str]) -> None:
+            for stage, counts in stage_counts(batch_id).items():
+                total = sum(n for s, n in counts.items() if s != CellStatus.SKIPPED)
+                done = sum(counts.get(s, 0) for s in FINISHED_CELL)
+                failed = counts.get(CellStatus.ERROR, 0) + counts.get(CellStatus.BLOCKED, 0)
+                note = f"[red]{failed} failed[/]" if failed else ("skipped" if not total else "")
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total or 1, note=note)
+                progress.update(
+                    tasks[stage], total=total or 1, completed=done if total else 1, note=note
+                )
+
+        try:
+            return Runner(engine, progress=show).run(batch_id)
+        finally:
+            engine.close()
+
+
+def print_summary(batch: Batch) -> None:
+    table = Table(title=f"batch {batch.id}  {batch.workflow}/{batch.mode}  {_status(batch.status)}")
+    table.add_column("stage")
+    for status in ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED"):
+        table.add_column(status, justify="right")
+    table.add_column("items", justify="right")
+    items = _items_per_stage(batch.id)
+    for stage, counts in stage_counts(batch.id).items():
+        table.add_row(
+            stage,
+            *[
+                str(counts.get(s, 0) or "")
+                for s in ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED")
+            ],
+            str(items.get(stage, 0)),
+        )
+    console.print(table)
+    errors = StageRun.objects.filter(batch_id=batch.id, status=CellStatus.ERROR).order_by("id")
+    for cell in errors[:10]:
+        console.print(
+            f"[red]ERROR[/] {cell.partition} / {cell.stage} (attempt {cell.attempt}): {cell.error}"
+        )
+    if errors.count() > 10:
+        console.print(f"... and {errors.count() - 10} more (yooini status {batch.id} --json)")
+
+
+def print_grid(batch: Batch, *, limit: int) -> None:
+    stages = list(stage_counts(batch.id))
+    table = Table(title=f"{batch.id} partition x stage (first {limit} partitions)")
+    table.add_column("partition")
+    for stage in stages:
+        table.add_column(stage)
+    rows: dict[str, dict[str, str]] = {}
+    for cell in (
+        StageRun.objects.filter(batch_id=batch.id)
+        .order_by("id")
+        .values("partition", "stage", "status")
+    ):
+        if cell["partition"] not in rows and len(rows) >= limit:
+            continue
+        rows.setdefault(cell["partition"], {})[cell["stage"]] = cell["status"]
+    for partition, cells in rows.items():
+        table.add_row(partition, *[_status(cells.get(s, "")) for s in stages])
+    console.print(table)
+
+
+def _status(status: str) -> str:
+    style = STYLE.get(status)
+    if status.startswith("COMPLETED_WITH"):
+        style = "yellow"
+    elif status == "COMPLETED":
+        style = "green"
+    elif status == "FAILED":
+        style = "bold red"
+    return f"[{style}]{status}[/]" if style else status
+
+
+def _items_per_stage(batch_id: str) -> dict[str, int]:
+    from django.db.models import Sum
+
+    rows = (
+        StageRun.objects.filter(batch_id=batch_id)
+        .values("stage")
+        .annotate(n=Sum("item_count"))
+        .order_by()
+    )
+    return {r["stage"]: r["n"] or 0 for r in rows}
+
+
+def exit_for(batch: Batch) -> None:
+    sys.exit(0 if batch.status == "COMPLETED" else 1)

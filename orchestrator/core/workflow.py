@@ -1,0 +1,254 @@
+"""Workflow definitions: stages, partitions, modes and resources, declared in plain Python.
+
+A workflow is a DAG of stages run over partitions. Nothing here touches a database: the
+engine reads these definitions and keeps all state in its own tables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .breaker import BreakerPolicy
+from .dag import topological_order
+from .ratelimit import RateLimit
+from .retry import Retry
+
+ALL = "__all__"
+SINGLE_PARTITION = "-"
+
+StageFn = Callable[..., Any]
+PartitionsProvider = Sequence[str] | Callable[[Mapping[str, Any]], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something stages share and must not overload: a site, an API, a pool of workers.
+
+    The values here are defaults written to the database the first time the resource is
+    seen; from then on the database row is the configuration (an operator can change it).
+    """
+
+    name: str
+    concurrency: int | None = None
+    rate: RateLimit | None = None
+    breaker: BreakerPolicy | None = field(default_factory=BreakerPolicy)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    fn: StageFn
+    after: tuple[str, ...] = ()
+    retry: Retry = field(default_factory=Retry)
+    timeout: float | None = None
+    resource: str | None = None
+    concurrency: int | None = None
+
+
+class DefinitionError(ValueError):
+    pass
+
+
+class Workflow:
+    """A named DAG of stages over partitions, with modes and a version.
+
+    ``modes`` maps a mode name to the stage names it runs (or ``ALL``); the first mode is the
+    default. ``trigger`` names an event type whose emission starts a batch with the event's
+    payload as params.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        partitions: PartitionsProvider | None = None,
+        modes: Mapping[str, Iterable[str] | str] | None = None,
+        version: str = "1",
+        trigger: str | None = None,
+        description: str = "",
+        register: bool = True,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.trigger = trigger
+        self.description = description
+        self._partitions = partitions
+        self._modes = dict(modes or {"full": ALL})
+        self.stages: dict[str, Stage] = {}
+        if register:
+            registry.add(self)
+
+    # -- declaring -------------------------------------------------------------------------
+    def stage(
+        self,
+        fn: StageFn | None = None,
+        *,
+        name: str | None = None,
+        after: StageFn | str | Iterable[StageFn | str] | None = None,
+        retry: Retry | None = None,
+        timeout: float | None = None,
+        resource: str | None = None,
+        concurrency: int | None = None,
+    ) -> Callable[[StageFn], StageFn] | StageFn:
+        """Decorator declaring ``fn(ctx, partition)`` as a stage of this workflow."""
+
+        def declare(f: StageFn) -> StageFn:
+            stage_name = name or f.__name__
+            if stage_name in self.stages:
+                raise DefinitionError(f"workflow {self.name!r} already has a stage {stage_name!r}")
+            upstream = tuple(_stage_name(a) for a in _as_list(after))
+            for parent in upstream:
+                if parent not in self.stages:
+                    raise DefinitionError(
+                        f"stage {stage_name!r} of {self.name!r} runs after {parent!r}, "
+                        "which is not declared (declare stages in order)"
+                    )
+            self.stages[stage_name] = Stage(
+                name=stage_name,
+                fn=f,
+                after=upstream,
+                retry=retry or Retry(),
+                timeout=timeout,
+                resource=resource,
+                concurrency=concurrency,
+            )
+            f.stage_name = stage_name  # type: ignore[attr-defined]
+            return f
+
+        return declare(fn) if fn is not None else declare
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def modes(self) -> list[str]:
+        return list(self._modes)
+
+    @property
+    def default_mode(self) -> str:
+        return next(iter(self._modes))
+
+    def deps(self) -> dict[str, tuple[str, ...]]:
+        return {name: stage.after for name, stage in self.stages.items()}
+
+    def stage_order(self) -> list[str]:
+        return topological_order(self.deps())
+
+    def stages_in_mode(self, mode: str) -> set[str]:
+        if mode not in self._modes:
+            raise DefinitionError(
+                f"workflow {self.name!r} has no mode {mode!r} (modes: {', '.join(self._modes)})"
+            )
+        chosen = self._modes[mode]
+        names = set(self.stages) if chosen == ALL else set(chosen)
+        unknown = names - set(self.stages)
+        if unknown:
+            raise DefinitionError(
+                f"mode {mode!r} of {self.name!r} names unknown stages {sorted(unknown)}"
+            )
+        return names
+
+    def effective_deps(self, mode: str) -> dict[str, frozenset[str]]:
+        """For each stage the mode runs, the stages of the mode it must wait for.
+
+        A skipped stage is transparent: whoever runs after it waits for what it would have
+        waited for, so ``collect -> convert(skipped) -> price`` still runs price after collect.
+        """
+        chosen = self.stages_in_mode(mode)
+        memo: dict[str, frozenset[str]] = {}
+
+        def waits_for(name: str) -> frozenset[str]:
+            if name not in memo:
+                found: set[str] = set()
+                for parent in self.stages[name].after:
+                    found |= {parent} if parent in chosen else waits_for(parent)
+                memo[name] = frozenset(found)
+            return memo[name]
+
+        return {name: waits_for(name) for name in self.stage_order() if name in chosen}
+
+    def partitions(self, params: Mapping[str, Any]) -> list[str]:
+        """The partition keys for a new batch, de-duplicated, in the provider's order."""
+        provided = self._partitions
+        if provided is None:
+            keys: Iterable[str] = [SINGLE_PARTITION]
+        elif callable(provided):
+            keys = provided(params)
+        else:
+            keys = provided
+        out = list(dict.fromkeys(str(k) for k in keys))
+        if not out:
+            raise DefinitionError(f"workflow {self.name!r} has no partitions to run")
+        return out
+
+    def validate(self) -> None:
+        if not self.stages:
+            raise DefinitionError(f"workflow {self.name!r} declares no stages")
+        self.stage_order()
+        for mode in self._modes:
+            self.stages_in_mode(mode)
+
+    def __repr__(self) -> str:
+        return f"Workflow({self.name!r}, stages={list(self.stages)})"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str) or callable(value):
+        return [value]
+    return list(value)
+
+
+def _stage_name(ref: StageFn | str) -> str:
+    return ref if isinstance(ref, str) else getattr(ref, "stage_name", ref.__name__)
+
+
+class Registry:
+    """Workflows and resources known to this process, by name."""
+
+    def __init__(self) -> None:
+        self._workflows: dict[str, Workflow] = {}
+        self._resources: dict[str, Resource] = {}
+        self._lock = threading.Lock()
+
+    def add(self, workflow: Workflow) -> None:
+        with self._lock:
+            self._workflows[workflow.name] = workflow
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            self._workflows.pop(name, None)
+
+    def get(self, name: str) -> Workflow:
+        try:
+            return self._workflows[name]
+        except KeyError:
+            known = ", ".join(sorted(self._workflows)) or "none"
+            raise KeyError(f"no workflow named {name!r} (known: {known})") from None
+
+    def workflows(self) -> list[Workflow]:
+        return sorted(self._workflows.values(), key=lambda w: w.name)
+
+    def triggered_by(self, event_type: str) -> list[Workflow]:
+        return [w for w in self._workflows.values() if w.trigger == event_type]
+
+    def add_resource(self, resource: Resource) -> Resource:
+        with self._lock:
+            self._resources[resource.name] = resource
+        return resource
+
+    def resource(self, name: str) -> Resource:
+        return self._resources.get(name) or Resource(name)
+
+    def resources(self) -> list[Resource]:
+        return list(self._resources.values())
+
+
+registry = Registry()
+
+
+def resource(name: str, **kwargs: Any) -> Resource:
+    """Declare a shared resource (its defaults) and return it."""
+    return registry.add_resource(Resource(name, **kwargs))

@@ -1,0 +1,191 @@
+"""Running one claimed stage run: build its context, call the stage, describe what happened.
+
+Nothing here writes the stage run's state: the ``Outcome`` goes back to whoever records it
+(``services.outcomes``), fenced by the claim's attempt number.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback as tb
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .core.clock import Clock, get_clock
+from .core.workflow import registry
+
+log = logging.getLogger("yooini.stage")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A stage run taken by a runner: everything needed to execute it without another read."""
+
+    stage_run_id: int
+    attempt: int
+    failures: int
+    batch_id: str
+    workflow: str
+    mode: str
+    params: dict[str, Any]
+    partition: str
+    stage: str
+    resource: str
+    checkpoint: Any = None
+    deadline_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    type: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claim: Claim
+    ok: bool
+    items: int = 0
+    result: Any = None
+    error: str = ""
+    error_type: str = ""
+    traceback: str = ""
+    retryable: bool = True
+    duration: float = 0.0
+    events: tuple[EmittedEvent, ...] = ()
+
+
+class LeaseLost(Exception):
+    """The stage run was taken over (its lease expired or it timed out): stop working on it."""
+
+
+class StageTimeout(Exception):
+    pass
+
+
+class UnknownStage(Exception):
+    pass
+
+
+@dataclass
+class StageContext:
+    """What a stage sees: where it runs, its parameters, its checkpoint, and a way to report."""
+
+    batch_id: str
+    workflow: str
+    mode: str
+    params: dict[str, Any]
+    partition: str
+    stage: str
+    attempt: int
+    checkpoint: Any
+    deadline_at: datetime | None
+    clock: Clock
+    stage_run_id: int
+    items: int = 0
+    log: logging.Logger = field(default=log)
+    _events: list[EmittedEvent] = field(default_factory=list)
+
+    @property
+    def correlation_id(self) -> str:
+        return self.batch_id
+
+    def add_items(self, count: int = 1) -> None:
+        self.items += count
+
+    def emit(self, event_type: str, payload: dict[str, Any] | None = None) -> None:
+        """Publish an event with this stage run's result (written when the outcome is recorded)."""
+        self._events.append(EmittedEvent(event_type, dict(payload or {})))
+
+    def save_checkpoint(self, value: Any) -> None:
+        """Durably remember a small JSON cursor now; a later attempt reads it as ``checkpoint``.
+
+        Raises ``LeaseLost`` when this attempt no longer holds the stage run.
+        """
+        from .services.outcomes import stage_run_save_checkpoint
+
+        if not stage_run_save_checkpoint(self.stage_run_id, self.attempt, value):
+            raise LeaseLost(f"stage run {self.stage_run_id} attempt {self.attempt} was taken over")
+        self.checkpoint = value
+
+    def time_left(self) -> float | None:
+        if self.deadline_at is None:
+            return None
+        return (self.deadline_at - self.clock.now()).total_seconds()
+
+
+def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
+    """Run the stage of ``claim`` and describe the result; never raises for a stage's error."""
+    clock = clock or get_clock()
+    started = time.perf_counter()
+    ctx = StageContext(
+        batch_id=claim.batch_id,
+        workflow=claim.workflow,
+        mode=claim.mode,
+        params=claim.params,
+        partition=claim.partition,
+        stage=claim.stage,
+        attempt=claim.attempt,
+        checkpoint=claim.checkpoint,
+        deadline_at=claim.deadline_at,
+        clock=clock,
+        stage_run_id=claim.stage_run_id,
+    )
+    try:
+        stage = _stage_of(claim)
+    except (KeyError, UnknownStage) as exc:
+        return _failure(claim, exc, retryable=False, started=started, ctx=ctx)
+    try:
+        returned = stage.fn(ctx, claim.partition)
+    except Exception as exc:  # a stage's failure is data, recorded against its cell
+        retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))
+        return _failure(claim, exc, retryable=retryable, started=started, ctx=ctx)
+    items, result = _split_result(returned, ctx.items)
+    return Outcome(
+        claim=claim,
+        ok=True,
+        items=items,
+        result=result,
+        duration=time.perf_counter() - started,
+        events=tuple(ctx._events),
+    )
+
+
+def _split_result(returned: Any, counted: int) -> tuple[int, Any]:
+    """A stage may return an item count, a JSON-able dict (``items`` key counted), or nothing."""
+    if isinstance(returned, bool) or returned is None:
+        return counted, None
+    if isinstance(returned, int):
+        return returned, None
+    if isinstance(returned, dict):
+        items = returned.get("items", counted)
+        return (items if isinstance(items, int) else counted), returned
+    return counted, {"value": repr(returned)[:1000]}
+
+
+def _stage_of(claim: Claim):
+    workflow = registry.get(claim.workflow)
+    stage = workflow.stages.get(claim.stage)
+    if stage is None:
+        raise UnknownStage(
+            f"stage {claim.stage!r} is not defined in workflow {claim.workflow!r} "
+            f"version {workflow.version}"
+        )
+    return stage
+
+
+def _failure(
+    claim: Claim, exc: BaseException, *, retryable: bool, started: float, ctx: StageContext
+) -> Outcome:
+    return Outcome(
+        claim=claim,
+        ok=False,
+        error=f"{type(exc).__name__}: {exc}"[:4000],
+        error_type=type(exc).__name__,
+        traceback="".join(tb.format_exception(exc))[-20000:],
+        retryable=retryable,
+        duration=time.perf_counter() - started,
+        events=tuple(ctx._events),
+    )

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from ..loading import workflows_load
+
+
+class EngineCommand(BaseCommand):
+    """A command that needs the workflow definitions loaded first."""
+
+    def execute(self, *args, **options):
+        try:
+            workflows_load()
+        except ImportError as exc:
+            raise CommandError(str(exc)) from exc
+        return super().execute(*args, **options)
+
+
+def add_run_options(parser) -> None:
+    parser.add_argument(
+        "--executor", choices=["inline", "threads"], help="default: YOOINI_EXECUTOR"
+    )
+    parser.add_argument("--concurrency", type=int, help="stage runs at once (threads)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")

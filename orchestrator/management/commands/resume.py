@@ -1,0 +1,31 @@
+from django.core.management.base import CommandError
+
+from ...console import console, exit_for, print_summary, run_with_progress
+from ...models import Batch
+from ...services.batches import BatchConflict, batch_resume
+from ..base import EngineCommand, add_run_options
+
+
+class Command(EngineCommand):
+    help = "Resume a batch (a running one after a crash, or a cancelled one) and run it to its end."
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch")
+        add_run_options(parser)
+
+    def handle(self, *args, **opts):
+        try:
+            batch = batch_resume(opts["batch"])
+        except Batch.DoesNotExist as exc:
+            raise CommandError(f"no batch {opts['batch']!r}") from exc
+        except BatchConflict as exc:
+            raise CommandError(str(exc)) from exc
+        console.print(f"resuming batch [bold]{batch.id}[/] of {batch.workflow}")
+        batch = run_with_progress(
+            batch.id,
+            executor=opts["executor"],
+            concurrency=opts["concurrency"],
+            quiet=opts["quiet"],
+        )
+        print_summary(batch)
+        exit_for(batch)

@@ -1,0 +1,169 @@
+"""The engine's tables: batches, stage runs, resources, events. The database is the only truth."""
+
+from django.db import models
+
+
+class BatchStatus(models.TextChoices):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class CellStatus(models.TextChoices):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+    BLOCKED = "BLOCKED"
+    SKIPPED = "SKIPPED"
+    CANCELLED = "CANCELLED"
+
+
+FINISHED_BATCH = (
+    BatchStatus.COMPLETED,
+    BatchStatus.COMPLETED_WITH_ERRORS,
+    BatchStatus.FAILED,
+    BatchStatus.CANCELLED,
+)
+SETTLED_CELL = (CellStatus.DONE, CellStatus.SKIPPED)
+
+
+class Batch(models.Model):
+    """One run of a workflow in one mode. Its id is also the correlation id of its events."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    workflow = models.CharField(max_length=100, db_index=True)
+    workflow_version = models.CharField(max_length=32)
+    mode = models.CharField(max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=32, choices=BatchStatus.choices, default=BatchStatus.RUNNING
+    )
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cells_total = models.IntegerField(default=0)
+    totals = models.JSONField(default=dict, blank=True)
+    trigger_event = models.BigIntegerField(null=True, blank=True, unique=True)
+    parent_batch = models.CharField(max_length=32, blank=True, default="", db_index=True)
+
+    class Meta:
+        db_table = "yooini_batch"
+        indexes = [models.Index(fields=["workflow", "status"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.workflow}/{self.mode} {self.status}"
+
+    @property
+    def correlation_id(self) -> str:
+        return self.id
+
+
+class StageRun(models.Model):
+    """One cell of the grid: batch x partition x stage.
+
+    ``attempt`` is the fencing token: every claim increments it and every write by a holder
+    is conditional on it, so a holder whose lease was taken over cannot overwrite anything.
+    ``waiting_on`` counts the upstream cells not yet DONE or SKIPPED (fan-in by counter).
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="stage_runs")
+    workflow = models.CharField(max_length=100)
+    partition = models.CharField(max_length=200)
+    stage = models.CharField(max_length=100)
+    position = models.SmallIntegerField(default=0)
+    resource = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=16, choices=CellStatus.choices, default=CellStatus.PENDING)
+    waiting_on = models.SmallIntegerField(default=0)
+    attempt = models.IntegerField(default=0)
+    failures = models.IntegerField(default=0)
+    item_count = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    error_type = models.CharField(max_length=200, blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=200, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    checkpoint = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = "yooini_stage_run"
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "partition", "stage"], name="uniq_cell"),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "status", "waiting_on"], name="cell_ready"),
+            models.Index(fields=["status", "lease_expires_at"], name="cell_lease"),
+            models.Index(fields=["status", "resource"], name="cell_resource"),
+            models.Index(fields=["status", "workflow", "stage"], name="cell_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.partition}:{self.stage} {self.status}#{self.attempt}"
+
+
+class ResourceState(models.Model):
+    """A shared resource's limits and live state; one row, read and written by every process."""
+
+    name = models.CharField(primary_key=True, max_length=100)
+    concurrency = models.IntegerField(null=True, blank=True, help_text="max stage runs at once")
+    rate = models.FloatField(null=True, blank=True, help_text="max starts per `rate_per` seconds")
+    rate_per = models.FloatField(default=1.0)
+    burst = models.FloatField(null=True, blank=True)
+    breaker_threshold = models.IntegerField(
+        null=True, blank=True, help_text="consecutive failures that open the breaker"
+    )
+    breaker_reset_after = models.FloatField(default=60.0)
+    breaker_status = models.CharField(max_length=16, default="CLOSED")
+    breaker_failures = models.IntegerField(default=0)
+    breaker_opened_at = models.DateTimeField(null=True, blank=True)
+    tokens = models.FloatField(default=0.0)
+    tokens_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "yooini_resource"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A typed event in the outbox: written with the state change that caused it."""
+
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    causation_id = models.CharField(max_length=64, blank=True, default="")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "yooini_event"
+        indexes = [models.Index(fields=["dispatched_at", "id"], name="event_outbox")]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type} {self.correlation_id}"
+
+
+class EngineLock(models.Model):
+    """Rows locked with SELECT ... FOR UPDATE to serialize claims across processes."""
+
+    name = models.CharField(primary_key=True, max_length=50)
+
+    class Meta:
+        db_table = "yooini_lock"
+
+
+def lock_dispatch() -> None:
+    """Take the ``dispatch`` row lock for the current transaction (created if missing)."""
+    if EngineLock.objects.select_for_update().filter(name="dispatch").first() is None:
+        EngineLock.objects.get_or_create(name="dispatch")
+        EngineLock.objects.select_for_update().filter(name="dispatch").first()

@@ -1,0 +1,125 @@
+"""Reads for the CLI and the web: batch documents, stage progress, events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from .core.workflow import registry
+from .models import Batch, Event, StageRun
+
+
+def batch_get(batch_id: str | None = None, *, workflow: str | None = None) -> Batch:
+    """A batch by id, or the newest one (of ``workflow`` if given); ``Batch.DoesNotExist`` if none."""
+    if batch_id:
+        return Batch.objects.get(id=batch_id)
+    query = Batch.objects.all()
+    if workflow:
+        query = query.filter(workflow=workflow)
+    found = query.order_by("-created_at", "-id").first()
+    if found is None:
+        raise Batch.DoesNotExist("no batch yet")
+    return found
+
+
+def stage_counts(batch_id: str) -> dict[str, dict[str, int]]:
+    """Cells per status for each stage of the batch, stages in workflow order."""
+    rows = (
+        StageRun.objects.filter(batch_id=batch_id)
+        .values("position", "stage", "status")
+        .annotate(n=Count("id"))
+        .order_by("position")
+    )
+    out: dict[str, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row["stage"], {})[row["status"]] = row["n"]
+    return out
+
+
+def batch_document(batch_id: str, *, with_cells: bool = True) -> dict[str, Any]:
+    """The stable JSON shape of a batch (``yooini status --json``)."""
+    batch = Batch.objects.get(id=batch_id)
+    per_stage = stage_counts(batch.id)
+    counts: dict[str, int] = {}
+    for stage_counts_ in per_stage.values():
+        for status, n in stage_counts_.items():
+            counts[status] = counts.get(status, 0) + n
+    doc: dict[str, Any] = {
+        "batch_id": batch.id,
+        "workflow": batch.workflow,
+        "workflow_version": batch.workflow_version,
+        "mode": batch.mode,
+        "params": batch.params,
+        "status": batch.status,
+        "cancel_requested": batch.cancel_requested,
+        "created_at": batch.created_at.isoformat(),
+        "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+        "counts": counts,
+        "stages": [{"stage": stage, "counts": c} for stage, c in per_stage.items()],
+    }
+    if with_cells:
+        doc["cells"] = [
+            {
+                "partition": row["partition"],
+                "stage": row["stage"],
+                "status": row["status"],
+                "attempt": row["attempt"],
+                "item_count": row["item_count"],
+                "error": row["error"],
+            }
+            for row in StageRun.objects.filter(batch_id=batch.id)
+            .order_by("id")
+            .values("partition", "stage", "status", "attempt", "item_count", "error")
+        ]
+    return doc
+
+
+def events_list(
+    *, batch_id: str | None = None, event_type: str | None = None, limit: int = 200
+) -> list[Event]:
+    query = Event.objects.all()
+    if batch_id:
+        query = query.filter(correlation_id=batch_id)
+    if event_type:
+        query = (
+            query.filter(type__startswith=event_type[:-1])
+            if event_type.endswith("*")
+            else query.filter(type=event_type)
+        )
+    return list(reversed(query.order_by("-id")[:limit]))
+
+
+def event_document(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "payload": event.payload,
+        "source": event.source,
+        "created_at": event.created_at.isoformat(),
+        "correlation_id": event.correlation_id,
+        "causation_id": event.causation_id,
+    }
+
+
+def workflows_document() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": w.name,
+            "version": w.version,
+            "description": w.description,
+            "modes": {m: sorted(w.stages_in_mode(m)) for m in w.modes},
+            "stages": [
+                {
+                    "name": s,
+                    "after": list(w.stages[s].after),
+                    "resource": w.stages[s].resource,
+                    "concurrency": w.stages[s].concurrency,
+                    "timeout": w.stages[s].timeout,
+                }
+                for s in w.stage_order()
+            ],
+            "trigger": w.trigger,
+        }
+        for w in registry.workflows()
+    ]

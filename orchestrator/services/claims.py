@@ -1,0 +1,281 @@
+"""Taking ready stage runs: dependencies settled, resource and stage limits respected.
+
+Every claim round runs in one transaction behind the ``dispatch`` lock row, so concurrency,
+rate and breaker limits hold across every process and machine that shares the database
+(on SQLite the IMMEDIATE transaction already serializes writers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
+
+from ..core import breaker as br
+from ..core.ratelimit import refill, seconds_until_token
+from ..core.workflow import registry
+from ..execution import Claim, Outcome, StageTimeout
+from ..models import Batch, BatchStatus, CellStatus, ResourceState, StageRun, lock_dispatch
+from ..owners import owner_is_dead
+from .events import NewEvent, events_emit
+from .resources import breaker_policy_of, breaker_state_of, rate_limit_of
+
+CLAIM_FIELDS = (
+    "id",
+    "attempt",
+    "failures",
+    "batch_id",
+    "workflow",
+    "partition",
+    "stage",
+    "resource",
+    "checkpoint",
+)
+
+
+@dataclass
+class ClaimRound:
+    claims: list[Claim] = field(default_factory=list)
+    next_wake: datetime | None = None
+
+    def wake_at(self, when: datetime | None) -> None:
+        if when is not None and (self.next_wake is None or when < self.next_wake):
+            self.next_wake = when
+
+
+def _lock_dispatch() -> None:
+    lock_dispatch()
+
+
+def _active_batches(batch_ids: list[str] | None) -> dict[str, Batch]:
+    query = Batch.objects.filter(status=BatchStatus.RUNNING, cancel_requested=False)
+    if batch_ids is not None:
+        query = query.filter(id__in=batch_ids)
+    return {b.id: b for b in query.only("id", "mode", "params", "workflow")}
+
+
+def claims_take(
+    *, batch_ids: list[str] | None, owner: str, limit: int, now: datetime, lease_seconds: float
+) -> ClaimRound:
+    """Take up to ``limit`` ready stage runs of the given batches (``None``: all running ones)."""
+    round_ = ClaimRound()
+    if limit <= 0:
+        return round_
+    with transaction.atomic():
+        _lock_dispatch()
+        batches = _active_batches(batch_ids)
+        if not batches:
+            return round_
+        ready = StageRun.objects.filter(
+            batch_id__in=list(batches), status=CellStatus.PENDING, waiting_on=0
+        )
+        due = ready.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        later = ready.filter(next_attempt_at__gt=now).aggregate(m=Min("next_attempt_at"))["m"]
+        round_.wake_at(later)
+        groups = list(
+            due.values("workflow", "stage", "resource").annotate(n=Count("id")).order_by()
+        )
+        if not groups:
+            return round_
+        running = _running_counts(groups)
+        resources = {
+            r.name: r
+            for r in ResourceState.objects.filter(
+                name__in={g["resource"] for g in groups if g["resource"]}
+            )
+        }
+        for group in groups:
+            room = limit - len(round_.claims)
+            if room <= 0:
+                break
+            allowed = min(room, group["n"], _stage_room(group, running, now, round_, resources))
+            if allowed <= 0:
+                continue
+            round_.claims += _take_group(
+                due, group, allowed, batches, owner=owner, now=now, lease_seconds=lease_seconds
+            )
+            _consume(group, allowed, running, resources, now)
+    return round_
+
+
+def _running_counts(groups: list[dict]) -> dict[tuple, int]:
+    counts: dict[tuple, int] = {}
+    stages = {(g["workflow"], g["stage"]) for g in groups}
+    names = {g["resource"] for g in groups if g["resource"]}
+    running = StageRun.objects.filter(status=CellStatus.RUNNING)
+    for row in (
+        running.filter(resource__in=names).values("resource").annotate(n=Count("id")).order_by()
+    ):
+        counts[("resource", row["resource"])] = row["n"]
+    for workflow, stage in stages:
+        cap = _stage_cap(workflow, stage)
+        if cap is not None:
+            counts[("stage", workflow, stage)] = running.filter(
+                workflow=workflow, stage=stage
+            ).count()
+    return counts
+
+
+def _stage_cap(workflow: str, stage: str) -> int | None:
+    try:
+        definition = registry.get(workflow).stages.get(stage)
+    except KeyError:
+        return None
+    return definition.concurrency if definition else None
+
+
+def _stage_timeout(workflow: str, stage: str) -> float | None:
+    try:
+        definition = registry.get(workflow).stages.get(stage)
+    except KeyError:
+        return None
+    return definition.timeout if definition else None
+
+
+def _stage_room(
+    group: dict, running: dict, now: datetime, round_: ClaimRound, resources: dict
+) -> int:
+    """How many of this group may start now, and when more could (into ``round_``)."""
+    room = 1 << 30
+    cap = _stage_cap(group["workflow"], group["stage"])
+    if cap is not None:
+        room = min(room, cap - running.get(("stage", group["workflow"], group["stage"]), 0))
+    row = resources.get(group["resource"])
+    if row is None:
+        return room
+    busy = running.get(("resource", row.name), 0)
+    if row.concurrency is not None:
+        room = min(room, row.concurrency - busy)
+    policy = breaker_policy_of(row)
+    if policy is not None:
+        state = breaker_state_of(row)
+        room = min(room, br.allows(state, policy, now, busy))
+        round_.wake_at(br.reopens_at(state, policy))
+    limit = rate_limit_of(row)
+    if limit is not None:
+        tokens = refill(limit, row.tokens, row.tokens_at, now)
+        room = min(room, int(tokens))
+        if tokens < 1:
+            round_.wake_at(now + timedelta(seconds=seconds_until_token(limit, tokens)))
+    return room
+
+
+def _consume(group: dict, taken: int, running: dict, resources: dict, now: datetime) -> None:
+    key = ("stage", group["workflow"], group["stage"])
+    if key in running:
+        running[key] += taken
+    row = resources.get(group["resource"])
+    if row is None:
+        return
+    running[("resource", row.name)] = running.get(("resource", row.name), 0) + taken
+    limit = rate_limit_of(row)
+    if limit is not None:
+        row.tokens = refill(limit, row.tokens, row.tokens_at, now) - taken
+        row.tokens_at = now
+        ResourceState.objects.filter(name=row.name).update(tokens=row.tokens, tokens_at=now)
+
+
+def _take_group(
+    due, group: dict, allowed: int, batches: dict[str, Batch], *, owner, now, lease_seconds
+) -> list[Claim]:
+    rows = list(
+        due.filter(workflow=group["workflow"], stage=group["stage"], resource=group["resource"])
+        .order_by("id")
+        .values(*CLAIM_FIELDS)[:allowed]
+    )
+    timeout = _stage_timeout(group["workflow"], group["stage"])
+    deadline = now + timedelta(seconds=timeout) if timeout else None
+    StageRun.objects.filter(id__in=[r["id"] for r in rows], status=CellStatus.PENDING).update(
+        status=CellStatus.RUNNING,
+        attempt=F("attempt") + 1,
+        lease_owner=owner,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
+        started_at=now,
+        updated_at=now,
+        deadline_at=deadline,
+    )
+    return [_claim_of(r, batches[r["batch_id"]], r["attempt"] + 1, deadline) for r in rows]
+
+
+def _claim_of(row: dict, batch: Batch, attempt: int, deadline: datetime | None) -> Claim:
+    return Claim(
+        stage_run_id=row["id"],
+        attempt=attempt,
+        failures=row["failures"],
+        batch_id=row["batch_id"],
+        workflow=row["workflow"],
+        mode=batch.mode,
+        params=batch.params,
+        partition=row["partition"],
+        stage=row["stage"],
+        resource=row["resource"],
+        checkpoint=row["checkpoint"],
+        deadline_at=deadline,
+    )
+
+
+def claims_recover(
+    *, batch_ids: list[str] | None, owner: str, now: datetime, lease_seconds: float
+) -> list[Claim]:
+    """Fail stage runs past their deadline and take over those whose holder is gone.
+
+    Returns the claims taken over, to be run again by the caller.
+    """
+    from .outcomes import outcomes_record
+
+    taken: list[Claim] = []
+    with transaction.atomic():
+        _lock_dispatch()
+        batches = _active_batches(batch_ids)
+        if not batches:
+            return []
+        running = StageRun.objects.filter(batch_id__in=list(batches), status=CellStatus.RUNNING)
+        timed_out = [
+            _claim_of(r, batches[r["batch_id"]], r["attempt"], None)
+            for r in running.filter(deadline_at__lt=now).values(*CLAIM_FIELDS)
+        ]
+        outcomes_record(
+            [
+                Outcome(
+                    claim=c,
+                    ok=False,
+                    error=f"StageTimeout: stage {c.stage!r} ran past its timeout",
+                    error_type=StageTimeout.__name__,
+                )
+                for c in timed_out
+            ],
+            now=now,
+        )
+        owners = set(
+            running.exclude(lease_owner=owner).values_list("lease_owner", flat=True).distinct()
+        )
+        dead = [o for o in owners if owner_is_dead(o)]
+        lost = running.filter(Q(lease_expires_at__lt=now) | Q(lease_owner__in=dead))
+        events = []
+        for row in lost.values(*CLAIM_FIELDS, "lease_owner"):
+            timeout = _stage_timeout(row["workflow"], row["stage"])
+            deadline = now + timedelta(seconds=timeout) if timeout else None
+            updated = StageRun.objects.filter(
+                id=row["id"], attempt=row["attempt"], status=CellStatus.RUNNING
+            ).update(
+                attempt=F("attempt") + 1,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                started_at=now,
+                updated_at=now,
+                deadline_at=deadline,
+            )
+            if not updated:
+                continue
+            taken.append(_claim_of(row, batches[row["batch_id"]], row["attempt"] + 1, deadline))
+            payload = {
+                "partition": row["partition"],
+                "stage": row["stage"],
+                "attempt": row["attempt"],
+                "holder": row["lease_owner"],
+            }
+            events.append(NewEvent("stage.lease_expired", payload, correlation_id=row["batch_id"]))
+        events_emit(events)
+    return taken

@@ -1,0 +1,221 @@
+"""Recording what happened to claimed stage runs: done, retry later, or failed and blocking.
+
+Every write is conditional on the claim's attempt and on the run still being RUNNING, so a
+late result from a holder that lost its lease is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from ..core.dag import downstream_closure
+from ..core.retry import NO_RETRY, Retry
+from ..core.workflow import Workflow, registry
+from ..execution import Claim, Outcome
+from ..models import CellStatus, StageRun
+from .events import NewEvent, events_emit
+from .resources import breaker_record
+
+log = logging.getLogger("yooini.engine")
+
+_CLEAR_LEASE = {"lease_owner": "", "lease_expires_at": None, "deadline_at": None}
+
+
+def _workflow(name: str) -> Workflow | None:
+    try:
+        return registry.get(name)
+    except KeyError:
+        return None
+
+
+def _retry_of(claim: Claim) -> Retry:
+    workflow = _workflow(claim.workflow)
+    stage = workflow.stages.get(claim.stage) if workflow else None
+    return stage.retry if stage else NO_RETRY
+
+
+def _children(claim: Claim) -> tuple[list[str], set[str]]:
+    """The stages waiting directly on ``claim``'s stage, and every stage downstream of it."""
+    workflow = _workflow(claim.workflow)
+    if workflow is None or claim.stage not in workflow.stages:
+        return [], set()
+    deps = workflow.effective_deps(claim.mode)
+    if claim.stage not in deps:
+        return [], set()
+    direct = [name for name, ups in deps.items() if claim.stage in ups]
+    return direct, downstream_closure(deps, claim.stage)
+
+
+def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
+    """Record outcomes in one transaction; returns, per outcome, whether it was accepted."""
+    accepted: list[bool] = []
+    if not outcomes:
+        return accepted
+    with transaction.atomic():
+        events: list[NewEvent] = []
+        for outcome in outcomes:
+            ok = _record_one(outcome, now, events)
+            accepted.append(ok)
+            if ok:
+                events += _stage_events(outcome)
+            else:
+                log.info(
+                    "late result refused: %s attempt %s",
+                    outcome.claim.stage_run_id,
+                    outcome.claim.attempt,
+                )
+        events_emit(events)
+    return accepted
+
+
+def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool:
+    claim = outcome.claim
+    held = StageRun.objects.filter(
+        id=claim.stage_run_id, attempt=claim.attempt, status=CellStatus.RUNNING
+    )
+    cell = {"partition": claim.partition, "stage": claim.stage, "attempt": claim.attempt}
+    if outcome.ok:
+        if not held.update(
+            status=CellStatus.DONE,
+            item_count=outcome.items,
+            result=_jsonable(outcome.result),
+            finished_at=now,
+            updated_at=now,
+            next_attempt_at=None,
+            error="",
+            error_type="",
+            traceback="",
+            **_CLEAR_LEASE,
+        ):
+            return False
+        direct, _ = _children(claim)
+        if direct:
+            StageRun.objects.filter(
+                batch_id=claim.batch_id,
+                partition=claim.partition,
+                stage__in=direct,
+                status=CellStatus.PENDING,
+            ).update(waiting_on=F("waiting_on") - 1)
+        events.append(_event("stage.completed", claim, {**cell, "items": outcome.items}))
+    else:
+        failures = claim.failures + 1
+        retry = _retry_of(claim)
+        error = {
+            "error": outcome.error,
+            "error_type": outcome.error_type,
+            "traceback": outcome.traceback,
+        }
+        if outcome.retryable and retry.should_retry(failures, None):
+            delay = retry.delay(failures)
+            if not held.update(
+                status=CellStatus.PENDING,
+                failures=failures,
+                next_attempt_at=now + timedelta(seconds=delay),
+                updated_at=now,
+                **error,
+                **_CLEAR_LEASE,
+            ):
+                return False
+            events.append(
+                _event(
+                    "stage.retry_scheduled",
+                    claim,
+                    {**cell, "error": outcome.error, "delay": round(delay, 3)},
+                )
+            )
+        else:
+            if not held.update(
+                status=CellStatus.ERROR,
+                failures=failures,
+                finished_at=now,
+                updated_at=now,
+                **error,
+                **_CLEAR_LEASE,
+            ):
+                return False
+            _, below = _children(claim)
+            if below:
+                StageRun.objects.filter(
+                    batch_id=claim.batch_id,
+                    partition=claim.partition,
+                    stage__in=below,
+                    status=CellStatus.PENDING,
+                ).update(
+                    status=CellStatus.BLOCKED,
+                    error=f"blocked: {claim.stage} failed in this partition",
+                    finished_at=now,
+                    updated_at=now,
+                )
+            events.append(_event("stage.failed", claim, {**cell, "error": outcome.error}))
+    if claim.resource:
+        breaker_record(claim.resource, ok=outcome.ok, now=now, correlation_id=claim.batch_id)
+    return True
+
+
+def _event(event_type: str, claim: Claim, payload: dict[str, Any]) -> NewEvent:
+    return NewEvent(
+        event_type,
+        payload,
+        source="engine",
+        correlation_id=claim.batch_id,
+        causation_id=f"stage_run:{claim.stage_run_id}",
+    )
+
+
+def _stage_events(outcome: Outcome) -> list[NewEvent]:
+    claim = outcome.claim
+    return [
+        NewEvent(
+            e.type,
+            e.payload,
+            source=f"{claim.workflow}.{claim.stage}",
+            correlation_id=claim.batch_id,
+            causation_id=f"stage_run:{claim.stage_run_id}",
+        )
+        for e in outcome.events
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    if value is None:
+        return None
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return {"value": repr(value)[:1000]}
+    return value if len(text) <= 65536 else {"truncated": True, "size": len(text)}
+
+
+def stage_run_save_checkpoint(stage_run_id: int, attempt: int, value: Any) -> bool:
+    """Store a checkpoint for the holder of ``attempt``; False when that attempt lost the run."""
+    from ..core.clock import get_clock
+
+    with transaction.atomic():
+        return bool(
+            StageRun.objects.filter(
+                id=stage_run_id, attempt=attempt, status=CellStatus.RUNNING
+            ).update(checkpoint=value, updated_at=get_clock().now())
+        )
+
+
+def leases_extend(claims: list[Claim], *, owner: str, now: datetime, lease_seconds: float) -> int:
+    """Push the lease of each still-held claim forward; returns how many are still held."""
+    if not claims:
+        return 0
+    held = 0
+    with transaction.atomic():
+        for claim in claims:
+            held += StageRun.objects.filter(
+                id=claim.stage_run_id,
+                attempt=claim.attempt,
+                status=CellStatus.RUNNING,
+                lease_owner=owner,
+            ).update(lease_expires_at=now + timedelta(seconds=lease_seconds))
+    return held

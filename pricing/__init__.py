@@ -1,0 +1,24 @@
+"""Pricing rules: from supplier cost and the cheapest competitor to a BUYMA listing price.
+
+Pure Python (no Django); the PRICE stage stores ``PriceDecision.explain()`` next to the price.
+"""
+
+from pricing.errors import PricingInputError
+from pricing.inputs import Margin, MarginRate, MarginYen, PricingInput
+from pricing.rounding import Rounding, RoundingDirection
+from pricing.rules import PriceDecision, PriceRule, decide_price, margin_at, price_for_margin
+
+__all__ = [
+    "Margin",
+    "MarginRate",
+    "MarginYen",
+    "PriceDecision",
+    "PriceRule",
+    "PricingInput",
+    "PricingInputError",
+    "Rounding",
+    "RoundingDirection",
+    "decide_price",
+    "margin_at",
+    "price_for_margin",
+]

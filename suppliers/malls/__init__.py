@@ -1,0 +1,1 @@
+"""Parsers for source shopping malls: saved HTML in, ``MallProduct`` / ``ListingPage`` out."""
