@@ -29,15 +29,29 @@ def cli(*args) -> tuple[int, str]:
 
 
 def test_run_exits_1_on_partial_failure_and_retry_runs_only_failed_cells(capsys):
-    code, _ = cli("run", "example", "--param", "delay=0", "--param", "fail=okmall/NIKE:price", "--quiet")
+    code, _ = cli(
+        "run", "example", "--param", "delay=0", "--param", "fail=okmall/NIKE:price", "--quiet"
+    )
     assert code == 1
     code, text = cli("status", "--json")
     doc = json.loads(text)
-    assert doc["status"] == "COMPLETED_WITH_ERRORS" and doc["workflow"] == "example" and doc["mode"] == "full"
+    assert (
+        doc["status"] == "COMPLETED_WITH_ERRORS"
+        and doc["workflow"] == "example"
+        and doc["mode"] == "full"
+    )
     assert doc["counts"] == {"DONE": 58, "ERROR": 1, "BLOCKED": 1}
     failed = [c for c in doc["cells"] if c["status"] == "ERROR"]
-    assert failed == [{"partition": "okmall/NIKE", "stage": "price", "status": "ERROR", "attempt": 2,
-                       "item_count": 0, "error": failed[0]["error"]}]
+    assert failed == [
+        {
+            "partition": "okmall/NIKE",
+            "stage": "price",
+            "status": "ERROR",
+            "attempt": 2,
+            "item_count": 0,
+            "error": failed[0]["error"],
+        }
+    ]
     assert "asked by --param fail" in failed[0]["error"]
 
     batch = Batch.objects.get(id=doc["batch_id"])
@@ -96,7 +110,13 @@ def test_prune_keeps_running_batches_and_recent_history(manual_clock):
 def test_workflows_lists_stages_and_modes():
     docs = json.loads(cli("workflows", "--json")[1])
     example = next(w for w in docs if w["name"] == "example")
-    assert [s["name"] for s in example["stages"]] == ["collect", "convert", "image", "price", "register"]
+    assert [s["name"] for s in example["stages"]] == [
+        "collect",
+        "convert",
+        "image",
+        "price",
+        "register",
+    ]
     assert example["modes"]["partial"] == ["collect", "price", "register"]
 
 
@@ -110,17 +130,30 @@ def test_console_script_runs_a_user_workflow_module(tmp_path):
         "def greet(ctx, partition):\n"
         "    return 1\n"
     )
-    env = {**os.environ, "YOOINI_VAR_DIR": str(tmp_path / "var"), "YOOINI_WORKFLOW_MODULES": "my_flows",
-           "PYTHONPATH": str(tmp_path)}
+    env = {
+        **os.environ,
+        "YOOINI_VAR_DIR": str(tmp_path / "var"),
+        "YOOINI_WORKFLOW_MODULES": "my_flows",
+        "PYTHONPATH": str(tmp_path),
+    }
     env.pop("DATABASE_URL", None)
     yooini = [sys.executable, "-m", "yooini.cli"]
     subprocess.run([*yooini, "migrate", "-v0"], env=env, check=True, timeout=120)
-    done = subprocess.run([*yooini, "run", "hello", "--quiet"], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*yooini, "run", "hello", "--quiet"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "COMPLETED" in done.stdout
     assert Path(tmp_path / "var" / "yooini.sqlite3").exists()
-    status = subprocess.run([*yooini, "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    status = subprocess.run(
+        [*yooini, "status", "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert json.loads(status.stdout)["counts"] == {"DONE": 2}
-    bad = subprocess.run([*yooini, "workflows"], env={**env, "YOOINI_WORKFLOW_MODULES": "missing_mod"},
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*yooini, "workflows"],
+        env={**env, "YOOINI_WORKFLOW_MODULES": "missing_mod"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode != 0 and "cannot import workflow module 'missing_mod'" in bad.stderr

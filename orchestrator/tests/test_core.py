@@ -18,7 +18,12 @@ def _noop(ctx, partition):
 
 
 def test_topological_order_keeps_declaration_order_and_finds_cycles():
-    assert topological_order({"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}) == ["a", "b", "c", "d"]
+    assert topological_order({"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}) == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
     with pytest.raises(CycleError, match="a -> b -> a|b -> a -> b"):
         topological_order({"a": ["b"], "b": ["a"]})
     with pytest.raises(KeyError, match="unknown stage 'x'"):
@@ -28,8 +33,13 @@ def test_topological_order_keeps_declaration_order_and_finds_cycles():
 
 def _pipeline(modes=None):
     wf = Workflow("t", modes=modes, register=False)
-    for name, after in [("collect", None), ("convert", "collect"), ("image", "convert"),
-                        ("price", "image"), ("register", "price")]:
+    for name, after in [
+        ("collect", None),
+        ("convert", "collect"),
+        ("image", "convert"),
+        ("price", "image"),
+        ("register", "price"),
+    ]:
         wf.stage(_noop, name=name, after=after)
     return wf
 
@@ -37,7 +47,9 @@ def _pipeline(modes=None):
 def test_skipped_stages_are_transparent_in_a_mode():
     wf = _pipeline({"full": ALL, "partial": ["collect", "price", "register"]})
     assert wf.effective_deps("partial") == {
-        "collect": frozenset(), "price": frozenset({"collect"}), "register": frozenset({"price"}),
+        "collect": frozenset(),
+        "price": frozenset({"collect"}),
+        "register": frozenset({"price"}),
     }
     assert wf.effective_deps("full")["image"] == frozenset({"convert"})
     with pytest.raises(DefinitionError, match="no mode 'nightly'"):

@@ -19,7 +19,9 @@ def cells(batch_id):
     return {(c.partition, c.stage): c for c in StageRun.objects.filter(batch_id=batch_id)}
 
 
-def pipeline(make_workflow, calls, *, partitions=("a", "b", "c"), fail=(), modes=None, **stage_opts):
+def pipeline(
+    make_workflow, calls, *, partitions=("a", "b", "c"), fail=(), modes=None, **stage_opts
+):
     """collect -> convert -> price; records every call; cells in ``fail`` always raise."""
     wf = make_workflow("pipe", partitions=list(partitions), modes=modes)
 
@@ -41,7 +43,9 @@ def test_batch_runs_every_cell_once_and_completes(make_workflow, run_batch):
     wf = pipeline(make_workflow, calls)
     batch = run_batch(wf)
     assert batch.status == "COMPLETED"
-    assert sorted(calls) == sorted((p, s, 1) for p in "abc" for s in ("collect", "convert", "price"))
+    assert sorted(calls) == sorted(
+        (p, s, 1) for p in "abc" for s in ("collect", "convert", "price")
+    )
     assert batch.totals["DONE"] == 9 and batch.totals["items"] == 90
     assert batch.id.count("_") == 1 and len(batch.id.split("_")[0]) == 8
     order = [(p, s) for p, s, _ in calls if p == "a"]
@@ -76,7 +80,9 @@ def test_all_cells_failing_is_failed_not_partial(make_workflow, run_batch):
     assert run_batch(wf).status == "FAILED"
 
 
-def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(make_workflow, manual_clock, transactional_db):
+def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(
+    make_workflow, manual_clock, transactional_db
+):
     wf = make_workflow("flaky")
     seen = []
 
@@ -89,14 +95,18 @@ def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(make_workflow, manual_c
 
     batch = batch_start(wf.name).batch
     now = manual_clock.now()
-    (claim,) = claims_take(batch_ids=[batch.id], owner="o", limit=5, now=now, lease_seconds=30).claims
+    (claim,) = claims_take(
+        batch_ids=[batch.id], owner="o", limit=5, now=now, lease_seconds=30
+    ).claims
     outcomes_record([execute_claim(claim)], now=now)
     cell = StageRun.objects.get(batch=batch)
     assert cell.status == "PENDING" and cell.failures == 1
     assert cell.next_attempt_at == now + timedelta(seconds=10)
     assert "site down" in cell.error
     # not due yet: nothing to claim, and the round says when to look again
-    round_ = claims_take(batch_ids=[batch.id], owner="o", limit=5, now=now + timedelta(seconds=9), lease_seconds=30)
+    round_ = claims_take(
+        batch_ids=[batch.id], owner="o", limit=5, now=now + timedelta(seconds=9), lease_seconds=30
+    )
     assert round_.claims == [] and round_.next_wake == now + timedelta(seconds=10)
 
     from orchestrator.executors import InlineExecutor
@@ -121,19 +131,25 @@ def test_exceptions_not_retried_fail_at_once(make_workflow, run_batch):
     assert batch.status == "FAILED" and len(tries) == 1
 
 
-def test_resume_continues_a_running_batch_and_never_reruns_done_cells(make_workflow, transactional_db):
+def test_resume_continues_a_running_batch_and_never_reruns_done_cells(
+    make_workflow, transactional_db
+):
     calls = []
     wf = pipeline(make_workflow, calls, partitions=("a", "b"))
     first = batch_start(wf.name).batch
     now = first.created_at
     round_ = claims_take(batch_ids=[first.id], owner="gone", limit=2, now=now, lease_seconds=30)
-    outcomes_record([execute_claim(round_.claims[0])], now=now)  # a/collect DONE, b/collect left RUNNING
+    outcomes_record(
+        [execute_claim(round_.claims[0])], now=now
+    )  # a/collect DONE, b/collect left RUNNING
     again = batch_start(wf.name)
     assert again.resumed and again.batch.id == first.id
     from orchestrator.executors import InlineExecutor
     from orchestrator.runner import Runner
 
-    batch = Runner(InlineExecutor(), max_sleep=3600).run(first.id)  # b/collect's lease expires, then taken over
+    batch = Runner(InlineExecutor(), max_sleep=3600).run(
+        first.id
+    )  # b/collect's lease expires, then taken over
     assert batch.status == "COMPLETED"
     assert calls.count(("a", "collect", 1)) == 1 and ("a", "collect", 2) not in calls
     assert ("b", "collect", 2) in calls
@@ -141,12 +157,16 @@ def test_resume_continues_a_running_batch_and_never_reruns_done_cells(make_workf
     assert Batch.objects.filter(workflow=wf.name).count() == 1
 
 
-def test_a_late_result_from_an_expired_lease_is_refused(make_workflow, manual_clock, transactional_db):
+def test_a_late_result_from_an_expired_lease_is_refused(
+    make_workflow, manual_clock, transactional_db
+):
     wf = make_workflow("fence")
     wf.stage(lambda ctx, p: 1, name="only")
     batch = batch_start(wf.name).batch
     now = manual_clock.now()
-    (old,) = claims_take(batch_ids=[batch.id], owner="slow", limit=1, now=now, lease_seconds=30).claims
+    (old,) = claims_take(
+        batch_ids=[batch.id], owner="slow", limit=1, now=now, lease_seconds=30
+    ).claims
     later = now + timedelta(seconds=31)
     (new,) = claims_recover(batch_ids=[batch.id], owner="fast", now=later, lease_seconds=30)
     assert new.attempt == old.attempt + 1
@@ -159,7 +179,9 @@ def test_a_late_result_from_an_expired_lease_is_refused(make_workflow, manual_cl
 
 def test_modes_skip_stages_and_skipped_satisfies_after(make_workflow, run_batch):
     calls = []
-    wf = make_workflow("modes", partitions=["x"], modes={"full": ALL, "partial": ["collect", "price"]})
+    wf = make_workflow(
+        "modes", partitions=["x"], modes={"full": ALL, "partial": ["collect", "price"]}
+    )
     for name, after in [("collect", None), ("convert", "collect"), ("price", "convert")]:
         wf.stage(lambda ctx, p: calls.append(ctx.stage), name=name, after=after, retry=NO_RETRY)
     batch = run_batch(wf, mode="partial")
@@ -168,14 +190,22 @@ def test_modes_skip_stages_and_skipped_satisfies_after(make_workflow, run_batch)
     assert cells(batch.id)[("x", "convert")].status == "SKIPPED"
 
 
-def test_timeout_fails_the_attempt_then_the_retry_policy_applies(make_workflow, manual_clock, transactional_db):
+def test_timeout_fails_the_attempt_then_the_retry_policy_applies(
+    make_workflow, manual_clock, transactional_db
+):
     wf = make_workflow("slow")
-    wf.stage(lambda ctx, p: 1, name="hang", timeout=5, retry=Retry(attempts=2, base_delay=1, jitter=0))
+    wf.stage(
+        lambda ctx, p: 1, name="hang", timeout=5, retry=Retry(attempts=2, base_delay=1, jitter=0)
+    )
     batch = batch_start(wf.name).batch
     now = manual_clock.now()
-    (claim,) = claims_take(batch_ids=[batch.id], owner="w", limit=1, now=now, lease_seconds=600).claims
+    (claim,) = claims_take(
+        batch_ids=[batch.id], owner="w", limit=1, now=now, lease_seconds=600
+    ).claims
     assert claim.deadline_at == now + timedelta(seconds=5)
-    claims_recover(batch_ids=[batch.id], owner="w2", now=now + timedelta(seconds=6), lease_seconds=600)
+    claims_recover(
+        batch_ids=[batch.id], owner="w2", now=now + timedelta(seconds=6), lease_seconds=600
+    )
     cell = StageRun.objects.get(batch=batch)
     assert cell.status == "PENDING" and cell.error_type == "StageTimeout" and cell.failures == 1
     assert outcomes_record([Outcome(claim=claim, ok=True)], now=now) == [False]  # too late
@@ -186,10 +216,15 @@ def test_cancel_stops_dispatch_and_ends_cancelled(make_workflow, transactional_d
     wf = pipeline(make_workflow, calls, partitions=("a", "b"))
     batch = batch_start(wf.name).batch
     now = batch.created_at
-    (claim,) = claims_take(batch_ids=[batch.id], owner="w", limit=1, now=now, lease_seconds=30).claims
+    (claim,) = claims_take(
+        batch_ids=[batch.id], owner="w", limit=1, now=now, lease_seconds=30
+    ).claims
     batch = batch_cancel(batch.id)
     assert batch.status == "RUNNING" and batch.cancel_requested  # a cell is still running
-    assert claims_take(batch_ids=[batch.id], owner="w", limit=5, now=now, lease_seconds=30).claims == []
+    assert (
+        claims_take(batch_ids=[batch.id], owner="w", limit=5, now=now, lease_seconds=30).claims
+        == []
+    )
     outcomes_record([execute_claim(claim)], now=now)
     from orchestrator.services.batches import batch_close_if_finished
 
@@ -198,7 +233,9 @@ def test_cancel_stops_dispatch_and_ends_cancelled(make_workflow, transactional_d
     assert closed.totals["CANCELLED"] == 5 and closed.totals["DONE"] == 1
 
 
-def test_checkpoint_lets_a_long_stage_continue_after_a_crash(make_workflow, manual_clock, transactional_db):
+def test_checkpoint_lets_a_long_stage_continue_after_a_crash(
+    make_workflow, manual_clock, transactional_db
+):
     wf = make_workflow("pages")
     seen_pages = []
 
@@ -214,7 +251,9 @@ def test_checkpoint_lets_a_long_stage_continue_after_a_crash(make_workflow, manu
 
     batch = batch_start(wf.name).batch
     now = manual_clock.now()
-    (claim,) = claims_take(batch_ids=[batch.id], owner="dead", limit=1, now=now, lease_seconds=30).claims
+    (claim,) = claims_take(
+        batch_ids=[batch.id], owner="dead", limit=1, now=now, lease_seconds=30
+    ).claims
     with pytest.raises(SystemExit):
         execute_claim(claim)
     assert StageRun.objects.get(batch=batch).checkpoint == {"page": 4}
@@ -226,7 +265,9 @@ def test_checkpoint_lets_a_long_stage_continue_after_a_crash(make_workflow, manu
 
 
 def test_retry_of_one_stage_keeps_other_failures(make_workflow, run_batch):
-    wf = pipeline(make_workflow, [], partitions=("a", "b"), fail={("a", "collect"), ("b", "convert")})
+    wf = pipeline(
+        make_workflow, [], partitions=("a", "b"), fail={("a", "collect"), ("b", "convert")}
+    )
     batch = run_batch(wf)
     assert batch_retry(batch.id, stage="convert") == 2  # b/convert and the b/price it blocked
     grid = cells(batch.id)
@@ -264,7 +305,9 @@ def test_a_stage_removed_from_the_definition_fails_clearly_on_resume(make_workfl
     assert resumed.payload["definition_changed"] == {"from": "1", "to": "2"}
 
 
-def test_thousands_of_partitions_are_materialized_in_bulk(make_workflow, transactional_db, django_assert_max_num_queries):
+def test_thousands_of_partitions_are_materialized_in_bulk(
+    make_workflow, transactional_db, django_assert_max_num_queries
+):
     wf = make_workflow("wide", partitions=[f"p{i}" for i in range(3000)])
     wf.stage(lambda ctx, p: None, name="a")
     wf.stage(lambda ctx, p: None, name="b", after="a")
@@ -272,4 +315,6 @@ def test_thousands_of_partitions_are_materialized_in_bulk(make_workflow, transac
         batch = batch_start(wf.name).batch
     assert StageRun.objects.filter(batch=batch).count() == 6000
     assert StageRun.objects.filter(batch=batch, stage="b", waiting_on=1).count() == 3000
-    assert CellStatus.PENDING in set(StageRun.objects.filter(batch=batch).values_list("status", flat=True))
+    assert CellStatus.PENDING in set(
+        StageRun.objects.filter(batch=batch).values_list("status", flat=True)
+    )

@@ -73,7 +73,9 @@ def test_the_database_row_is_the_configuration(make_workflow, run_batch):
             time.sleep(0.02)
 
     batch_start(wf.name)
-    ResourceState.objects.filter(name="tunable").update(concurrency=3)  # an operator raises the limit
+    ResourceState.objects.filter(name="tunable").update(
+        concurrency=3
+    )  # an operator raises the limit
     assert run_batch(wf, executor="threads", concurrency=8).status == "COMPLETED"
     assert gauge.peak == 3
 
@@ -116,19 +118,25 @@ def test_open_breaker_makes_cells_wait_not_fail(make_workflow, manual_clock, tra
     assert StageRun.objects.filter(batch=batch, status="ERROR").count() == 0
     # half-open: one trial only
     reopen = now + timedelta(seconds=61)
-    trial = claims_take(batch_ids=[batch.id], owner="w", limit=4, now=reopen, lease_seconds=30).claims
+    trial = claims_take(
+        batch_ids=[batch.id], owner="w", limit=4, now=reopen, lease_seconds=30
+    ).claims
     assert len(trial) == 1
     site_up["value"] = True
     outcomes_record([execute_claim(trial[0])], now=reopen)
     state = ResourceState.objects.get(name="flaky-mall")
     assert state.breaker_status == "CLOSED" and state.breaker_failures == 0
     assert Event.objects.filter(type="breaker.closed").exists()
-    rest = claims_take(batch_ids=[batch.id], owner="w", limit=4, now=reopen, lease_seconds=30).claims
+    rest = claims_take(
+        batch_ids=[batch.id], owner="w", limit=4, now=reopen, lease_seconds=30
+    ).claims
     assert len(rest) == 3
 
 
 def test_resources_declared_in_code_seed_the_database_once(make_workflow, transactional_db):
-    resource("seeded", concurrency=4, rate=RateLimit(rate=5, per=2), breaker=BreakerPolicy(threshold=7))
+    resource(
+        "seeded", concurrency=4, rate=RateLimit(rate=5, per=2), breaker=BreakerPolicy(threshold=7)
+    )
     wf = make_workflow("seed")
     wf.stage(lambda ctx, p: None, name="s", resource="seeded")
     batch_start(wf.name)
