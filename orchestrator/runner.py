@@ -18,7 +18,7 @@ from .executors import Executor
 from .models import FINISHED_BATCH, Batch, BatchStatus
 from .owners import owner_new, owner_release
 from .services.batches import batch_close_if_finished
-from .services.claims import claims_recover, claims_take
+from .services.claims import ClaimRound, claims_recover, claims_take
 from .services.events import events_dispatch_pending
 from .services.outcomes import leases_extend, outcomes_record
 
@@ -54,30 +54,42 @@ class Runner:
         """Run ``batch_id`` (and the batches its events trigger) until all are finished."""
         scope = [batch_id]
         last_sweep = last_beat = last_progress = None
+        # A claim round that found less than it could take means nothing else is ready until
+        # an outcome is recorded, a sweep runs or a wake time passes: skip empty rounds.
+        look = True
+        round_ = ClaimRound()
         try:
             while True:
                 now = self.clock.now()
                 if last_sweep is None or _elapsed(last_sweep, now) >= self.sweep_every:
-                    last_sweep = now
+                    last_sweep, look = now, True
                     events_dispatch_pending()
                     scope = _with_children(scope)
                     for claim in claims_recover(
                         batch_ids=scope, owner=self.owner, now=now, lease_seconds=self.lease_seconds
                     ):
                         self.executor.submit(claim)
-                round_ = claims_take(
-                    batch_ids=scope,
-                    owner=self.owner,
-                    limit=self.executor.free_slots(),
-                    now=now,
-                    lease_seconds=self.lease_seconds,
-                )
-                for claim in round_.claims:
-                    self.executor.submit(claim)
+                if round_.next_wake is not None and now >= round_.next_wake:
+                    look = True
+                free = self.executor.free_slots()
+                if look and free > 0:
+                    round_ = claims_take(
+                        batch_ids=scope,
+                        owner=self.owner,
+                        limit=free,
+                        now=now,
+                        lease_seconds=self.lease_seconds,
+                    )
+                    look = len(round_.claims) == free
+                    for claim in round_.claims:
+                        self.executor.submit(claim)
+                else:
+                    round_ = ClaimRound(next_wake=round_.next_wake)
                 busy = bool(self.executor.in_flight())
                 outcomes = self.executor.poll(self.idle_wait if busy and not round_.claims else 0)
                 if outcomes:
                     outcomes_record(outcomes, now=self.clock.now())
+                    look = True
                 if last_beat is None or _elapsed(last_beat, now) >= self.lease_seconds / 3:
                     last_beat = now
                     leases_extend(
@@ -105,6 +117,7 @@ class Runner:
                         self.progress(scope)
                     return Batch.objects.get(id=batch_id)
                 self._idle(round_.next_wake)
+                look = True
         finally:
             owner_release(self.owner)
 

@@ -78,6 +78,7 @@ class Workflow:
         self._partitions = partitions
         self._modes = dict(modes or {"full": ALL})
         self.stages: dict[str, Stage] = {}
+        self._graph_cache: dict[tuple, Any] = {}
         if register:
             registry.add(self)
 
@@ -155,6 +156,25 @@ class Workflow:
         A skipped stage is transparent: whoever runs after it waits for what it would have
         waited for, so ``collect -> convert(skipped) -> price`` still runs price after collect.
         """
+        return self._cached(("waits", mode), lambda: self._effective_deps(mode))
+
+    def children_in_mode(self, mode: str) -> dict[str, tuple[str, ...]]:
+        """For each stage the mode runs, the stages that wait on it directly."""
+
+        def build() -> dict[str, tuple[str, ...]]:
+            waits = self.effective_deps(mode)
+            return {name: tuple(c for c, ups in waits.items() if name in ups) for name in waits}
+
+        return self._cached(("children", mode), build)
+
+    def _cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+        # Stages are plain data that tests and reloads may change: key on what the graph is made of.
+        full_key = (*key, self.version, tuple(self.stages))
+        if full_key not in self._graph_cache:
+            self._graph_cache[full_key] = build()
+        return self._graph_cache[full_key]
+
+    def _effective_deps(self, mode: str) -> dict[str, frozenset[str]]:
         chosen = self.stages_in_mode(mode)
         memo: dict[str, frozenset[str]] = {}
 

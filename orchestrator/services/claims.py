@@ -80,12 +80,10 @@ def claims_take(
         if not groups:
             return round_
         running = _running_counts(groups)
-        resources = {
-            r.name: r
-            for r in ResourceState.objects.filter(
-                name__in={g["resource"] for g in groups if g["resource"]}
-            )
-        }
+        names = {g["resource"] for g in groups if g["resource"]}
+        resources = (
+            {r.name: r for r in ResourceState.objects.filter(name__in=names)} if names else {}
+        )
         for group in groups:
             room = limit - len(round_.claims)
             if room <= 0:
@@ -105,10 +103,10 @@ def _running_counts(groups: list[dict]) -> dict[tuple, int]:
     stages = {(g["workflow"], g["stage"]) for g in groups}
     names = {g["resource"] for g in groups if g["resource"]}
     running = StageRun.objects.filter(status=CellStatus.RUNNING)
-    for row in (
-        running.filter(resource__in=names).values("resource").annotate(n=Count("id")).order_by()
-    ):
-        counts[("resource", row["resource"])] = row["n"]
+    if names:
+        by_resource = running.filter(resource__in=names).values("resource").annotate(n=Count("id"))
+        for row in by_resource.order_by():
+            counts[("resource", row["resource"])] = row["n"]
     for workflow, stage in stages:
         cap = _stage_cap(workflow, stage)
         if cap is not None:

@@ -39,16 +39,19 @@ def _retry_of(claim: Claim) -> Retry:
     return stage.retry if stage else NO_RETRY
 
 
-def _children(claim: Claim) -> tuple[list[str], set[str]]:
-    """The stages waiting directly on ``claim``'s stage, and every stage downstream of it."""
+def _direct_children(claim: Claim) -> tuple[str, ...]:
     workflow = _workflow(claim.workflow)
     if workflow is None or claim.stage not in workflow.stages:
-        return [], set()
-    deps = workflow.effective_deps(claim.mode)
-    if claim.stage not in deps:
-        return [], set()
-    direct = [name for name, ups in deps.items() if claim.stage in ups]
-    return direct, downstream_closure(deps, claim.stage)
+        return ()
+    return workflow.children_in_mode(claim.mode).get(claim.stage, ())
+
+
+def _everything_below(claim: Claim) -> set[str]:
+    workflow = _workflow(claim.workflow)
+    if workflow is None or claim.stage not in workflow.stages:
+        return set()
+    waits = workflow.effective_deps(claim.mode)
+    return downstream_closure(waits, claim.stage) if claim.stage in waits else set()
 
 
 def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
@@ -93,7 +96,7 @@ def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool
             **_CLEAR_LEASE,
         ):
             return False
-        direct, _ = _children(claim)
+        direct = _direct_children(claim)
         if direct:
             StageRun.objects.filter(
                 batch_id=claim.batch_id,
@@ -138,7 +141,7 @@ def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool
                 **_CLEAR_LEASE,
             ):
                 return False
-            _, below = _children(claim)
+            below = _everything_below(claim)
             if below:
                 StageRun.objects.filter(
                     batch_id=claim.batch_id,

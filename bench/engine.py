@@ -1,0 +1,601 @@
+"""Engine micro-benchmarks: what one durable stage run costs, and how fast a fan-out drains.
+
+    .venv/bin/python bench/engine.py [--databases sqlite,postgres] [--executor inline,threads]
+    .venv/bin/python bench/engine.py --databases sqlite --profile   # + cProfile and SQL per stage run
+
+The parent process creates each database (a temporary SQLite file; a fresh PostgreSQL
+database it drops afterwards), then re-invokes itself with ``--child`` and ``DATABASE_URL``
+set, because Django reads the database from the environment when its settings load. Each
+child migrates its database, runs the measurements and writes JSON; the parent prints one
+JSON document with every figure next to its goal and the reference figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+GOALS = {
+    "chain_ms_per_stage_run": {"sqlite": 0.5, "postgres": 2.0},
+    "fanout_stage_runs_per_s": 2000,
+}
+
+REFERENCE = {
+    "note": (
+        "measured on this machine by others: 200-step sequential chain (ms per step) and "
+        "500-task fan-out (tasks/s)"
+    ),
+    "DBOS (SQLite)": {"chain_ms_per_step": 3.0, "fanout_tasks_per_s": 67, "durable": True},
+    "Celery+Redis": {"chain_ms_per_step": 4.7, "fanout_tasks_per_s": 289, "durable": False},
+    "Dagster": {"chain_ms_per_step": 9.6},
+    "Prefect": {"chain_ms_per_step": 20.0},
+}
+
+
+# ------------------------------------------------------------------------------------------
+# parent: databases, child processes, the combined report
+# ------------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--executor", default="inline,threads", help="inline,threads")
+    parser.add_argument("--chain", type=int, default=1000, help="stages in the chain workflow")
+    parser.add_argument("--fanout", type=int, default=2000, help="partitions in the fan-out")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads executor size")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median kept)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
+        help="admin URL used to create and drop the benchmark database",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile one chain run (cProfile, SQL queries per stage run) on each database",
+    )
+    parser.add_argument("--profile-out", help="write the raw cProfile stats to this path")
+    parser.add_argument("--top", type=int, default=30, help="profile rows to report")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--db-label", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        return child_main(args)
+
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    for name in databases:
+        if name not in ("sqlite", "postgres"):
+            parser.error(f"unknown database {name!r} (known: sqlite, postgres)")
+    report: dict = {
+        "benchmark": "yooini engine",
+        "parameters": {
+            "chain_stages": args.chain,
+            "fanout_partitions": args.fanout,
+            "threads_concurrency": args.concurrency,
+            "executors": args.executor.split(","),
+            "repeat": args.repeat,
+        },
+        "goals": GOALS,
+        "reference": REFERENCE,
+        "databases": {},
+    }
+    for name in databases:
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        report["databases"][name] = run_database(name, args)
+    report["summary"] = summarize(report)
+    print(json.dumps(report, indent=2))
+    failed = [n for n, r in report["databases"].items() if "error" in r]
+    return 1 if failed else 0
+
+
+def run_database(name: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="yooini-bench-") as tmp:
+        env = dict(os.environ)
+        env["YOOINI_VAR_DIR"] = tmp  # nothing lands in the checkout's ./var
+        env["DJANGO_SETTINGS_MODULE"] = "yooini.settings"
+        env.setdefault("YOOINI_LOG_LEVEL", "ERROR")
+        dropper = None
+        if name == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        else:
+            try:
+                env["DATABASE_URL"], dropper = postgres_create(args.postgres_url)
+            except Exception as exc:  # noqa: BLE001 - report, and go on with other databases
+                return {"error": f"cannot create the PostgreSQL database: {exc!r}"}
+        out = Path(tmp) / "result.json"
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--db-label",
+            name,
+            "--out",
+            str(out),
+            "--executor",
+            args.executor,
+            "--chain",
+            str(args.chain),
+            "--fanout",
+            str(args.fanout),
+            "--concurrency",
+            str(args.concurrency),
+            "--repeat",
+            str(args.repeat),
+            "--top",
+            str(args.top),
+        ]
+        if args.profile:
+            cmd.append("--profile")
+            if args.profile_out:
+                path = Path(args.profile_out)
+                cmd += ["--profile-out", str(path.with_name(f"{path.stem}-{name}{path.suffix}"))]
+        try:
+            proc = subprocess.run(cmd, env=env, cwd=ROOT)
+            if out.exists():
+                result = json.loads(out.read_text())
+            else:
+                result = {"error": f"child exited with {proc.returncode} and no result"}
+        finally:
+            if dropper is not None:
+                dropper()
+        return result
+
+
+def postgres_create(admin_url: str):
+    """Create a fresh database next to ``admin_url``'s; return its URL and a function dropping it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"yooini_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(admin_url)
+    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return bench_url, drop
+
+
+def summarize(report: dict) -> dict:
+    """One line per figure: value, goal, met."""
+    out: dict = {}
+    for db, result in report["databases"].items():
+        if "error" in result:
+            out[db] = {"error": result["error"]}
+            continue
+        goal_chain = GOALS["chain_ms_per_stage_run"][db]
+        goal_fan = GOALS["fanout_stage_runs_per_s"]
+        rows = {}
+        for executor, fig in result.get("chain", {}).items():
+            ms = fig["ms_per_stage_run"]
+            rows[f"chain/{executor} ms per stage run"] = {
+                "value": ms,
+                "goal": f"<= {goal_chain}",
+                "met": ms <= goal_chain,
+                "x_goal": round(ms / goal_chain, 1),
+            }
+        for executor, fig in result.get("fanout", {}).items():
+            rate = fig["stage_runs_per_s"]
+            rows[f"fanout/{executor} stage runs per s"] = {
+                "value": rate,
+                "goal": f">= {goal_fan}",
+                "met": rate >= goal_fan,
+                "x_goal": round(goal_fan / rate, 1) if rate else None,
+            }
+        out[db] = rows
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# child: one database, already named by DATABASE_URL
+# ------------------------------------------------------------------------------------------
+def child_main(args: argparse.Namespace) -> int:
+    result: dict = {}
+    try:
+        result = child_run(args)
+    except Exception:  # noqa: BLE001 - the parent must hear back
+        result["error"] = traceback.format_exc()
+    Path(args.out).write_text(json.dumps(result, default=str))
+    return 0 if "error" not in result else 1
+
+
+def child_run(args: argparse.Namespace) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrate_s = time.perf_counter() - started
+
+    executors = [e.strip() for e in args.executor.split(",") if e.strip()]
+    result: dict = {
+        "versions": versions(),
+        "migrate_s": round(migrate_s, 3),
+        "baseline": baseline(args.chain, args.fanout, args.concurrency),
+        "chain": {},
+        "fanout": {},
+    }
+    run_workflow(chain_workflow(20), "inline", args.concurrency)  # warm-up: connection, caches
+    for executor in executors:
+        runs = [
+            run_workflow(chain_workflow(args.chain), executor, args.concurrency)
+            for _ in range(args.repeat)
+        ]
+        result["chain"][executor] = figures(runs, args.chain, per="chain")
+    for executor in executors:
+        runs = [
+            run_workflow(fanout_workflow(args.fanout), executor, args.concurrency)
+            for _ in range(args.repeat)
+        ]
+        result["fanout"][executor] = figures(runs, args.fanout, per="fanout")
+    if args.profile:
+        result["profile"] = profile_chain(args.chain, args.top, args.profile_out)
+    return result
+
+
+def versions() -> dict:
+    import django
+    from django.db import connection
+
+    info = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "django": django.get_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "db_vendor": connection.vendor,
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            cursor.execute("select sqlite_version()")
+            info["db_version"] = f"SQLite {cursor.fetchone()[0]}"
+            info["python_sqlite3_module"] = sqlite3.sqlite_version
+            cursor.execute("PRAGMA journal_mode")
+            info["sqlite_journal_mode"] = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            info["sqlite_synchronous"] = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                cursor.fetchone()[0]
+            )
+            info["sqlite_transaction_mode"] = connection.settings_dict["OPTIONS"].get(
+                "transaction_mode"
+            )
+        elif connection.vendor == "postgresql":
+            import psycopg
+
+            cursor.execute("select version()")
+            info["db_version"] = cursor.fetchone()[0]
+            info["psycopg"] = psycopg.__version__
+            cursor.execute("show synchronous_commit")
+            info["pg_synchronous_commit"] = cursor.fetchone()[0]
+        else:
+            cursor.execute("select version()")
+            info["db_version"] = cursor.fetchone()[0]
+    info["conn_max_age"] = connection.settings_dict.get("CONN_MAX_AGE")
+    return info
+
+
+# -- workflows -----------------------------------------------------------------------------
+def noop(ctx, partition) -> None:
+    return None
+
+
+_names = iter(range(1, 1 << 30))
+
+
+def chain_workflow(stages: int):
+    from orchestrator import Workflow
+
+    wf = Workflow(f"bench_chain_{stages}_{next(_names)}")
+    previous = None
+    for i in range(stages):
+        wf.stage(noop, name=f"s{i}", after=previous)
+        previous = f"s{i}"
+    return wf
+
+
+def fanout_workflow(partitions: int):
+    from orchestrator import Workflow
+
+    wf = Workflow(
+        f"bench_fanout_{partitions}_{next(_names)}",
+        partitions=[f"p{i:05d}" for i in range(partitions)],
+    )
+    wf.stage(noop, name="s0")
+    return wf
+
+
+def run_workflow(wf, executor_name: str, concurrency: int, *, hooks=None) -> dict:
+    """Start a batch of ``wf`` and run it to the end; time both, count queries and cells."""
+    from django.db import connection
+
+    from orchestrator import registry
+    from orchestrator.executors import executor_create
+    from orchestrator.models import CellStatus, StageRun
+    from orchestrator.runner import Runner
+    from orchestrator.services.batches import batch_start
+
+    counter = QueryCounter()
+    try:
+        with connection.execute_wrapper(counter):
+            t0 = time.perf_counter()
+            batch = batch_start(wf.name).batch
+            t1 = time.perf_counter()
+            start_queries = counter.n
+            engine = executor_create(executor_name, concurrency=concurrency)
+            try:
+                t2 = time.perf_counter()
+                if hooks:
+                    hooks[0]()
+                try:
+                    finished = Runner(engine).run(batch.id)
+                finally:
+                    if hooks:
+                        hooks[1]()
+                t3 = time.perf_counter()
+            finally:
+                engine.close()
+        cells = StageRun.objects.filter(batch_id=batch.id)
+        done = cells.filter(status=CellStatus.DONE).count()
+        total = cells.count()
+    finally:
+        registry.remove(wf.name)
+    if finished.status != "COMPLETED" or done != total:
+        raise RuntimeError(f"batch {batch.id} ended {finished.status} with {done}/{total} done")
+    return {
+        "batch_create_s": t1 - t0,
+        "run_s": t3 - t2,
+        "cells": total,
+        "batch_create_queries": start_queries,
+        "run_queries": counter.n - start_queries,
+    }
+
+
+class QueryCounter:
+    """``connection.execute_wrapper`` counting the queries of the thread it is installed in."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def figures(runs: list[dict], cells: int, *, per: str) -> dict:
+    run_s = statistics.median(r["run_s"] for r in runs)
+    create_s = statistics.median(r["batch_create_s"] for r in runs)
+    out = {
+        "stage_runs": cells,
+        "run_s_median": round(run_s, 4),
+        "run_s_all": [round(r["run_s"], 4) for r in runs],
+        "batch_create_s_median": round(create_s, 4),
+        "batch_create_ms_per_cell": round(create_s * 1000 / cells, 4),
+        "queries_per_stage_run": round(runs[0]["run_queries"] / cells, 2),
+        "batch_create_queries": runs[0]["batch_create_queries"],
+        "ms_per_stage_run": round(run_s * 1000 / cells, 3),
+        "stage_runs_per_s": round(cells / run_s, 1),
+    }
+    if per == "chain":
+        out["ms_per_stage_run_incl_batch_create"] = round((run_s + create_s) * 1000 / cells, 3)
+    else:
+        out["stage_runs_per_s_incl_batch_create"] = round(cells / (run_s + create_s), 1)
+    return out
+
+
+# -- baseline ------------------------------------------------------------------------------
+def baseline(chain: int, fanout: int, concurrency: int) -> dict:
+    """The same work without the engine: plain calls, a thread pool, and the engine's
+    in-memory part of a stage run (``execute_claim``: context, lookup, outcome; no database)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from orchestrator import registry
+    from orchestrator.execution import Claim, execute_claim
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+
+    def plain(n: int) -> float:
+        best = float("inf")
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(n):
+                noop(ctx, "-")
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    def pool(n: int) -> float:
+        with ThreadPoolExecutor(max_workers=concurrency) as ex:
+            list(ex.map(lambda _: noop(ctx, "-"), range(concurrency)))  # threads started
+            t = time.perf_counter()
+            for f in [ex.submit(noop, ctx, "-") for _ in range(n)]:
+                f.result()
+            return time.perf_counter() - t
+
+    wf = chain_workflow(1)
+    claim = Claim(
+        stage_run_id=1,
+        attempt=1,
+        failures=0,
+        batch_id="b",
+        workflow=wf.name,
+        mode="full",
+        params={},
+        partition="-",
+        stage="s0",
+        resource="",
+    )
+    t = time.perf_counter()
+    for _ in range(chain):
+        execute_claim(claim)
+    exec_s = time.perf_counter() - t
+    registry.remove(wf.name)
+
+    chain_s, fan_s, pool_s = plain(chain), plain(fanout), pool(fanout)
+    return {
+        "plain_call": {
+            f"{chain}_calls_s": chain_s,
+            f"{fanout}_calls_s": fan_s,
+            "us_per_call": round(fan_s * 1e6 / fanout, 4),
+        },
+        "threadpool_submit": {
+            f"{fanout}_tasks_s": round(pool_s, 4),
+            "us_per_task": round(pool_s * 1e6 / fanout, 2),
+            "tasks_per_s": round(fanout / pool_s, 1),
+        },
+        "engine_execute_claim_no_db": {"us_per_call": round(exec_s * 1e6 / chain, 2)},
+    }
+
+
+# -- profile -------------------------------------------------------------------------------
+class QueryLog:
+    """``execute_wrapper`` recording each query's time under its engine caller and shape."""
+
+    IN_LIST = re.compile(r"IN \((?:%s, )*%s\)")
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], list] = {}
+        self.total = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - t
+            key = (self._caller(), self.IN_LIST.sub("IN (...)", sql))
+            row = self.rows.setdefault(key, [0, 0.0])
+            row[0] += 1
+            row[1] += spent
+            self.total += 1
+            self.seconds += spent
+
+    @staticmethod
+    def _caller() -> str:
+        frame = sys._getframe(2)
+        chain = []
+        while frame is not None and len(chain) < 3:
+            name = frame.f_code.co_filename
+            if "/orchestrator/" in name and "/site-packages/" not in name:
+                chain.append(f"{name.rsplit('/orchestrator/', 1)[1]}:{frame.f_code.co_name}")
+            frame = frame.f_back
+        return " <- ".join(chain) or "?"
+
+    def report(self, cells: int) -> list[dict]:
+        out = []
+        for (caller, sql), (n, spent) in sorted(self.rows.items(), key=lambda kv: -kv[1][1]):
+            out.append(
+                {
+                    "per_stage_run": round(n / cells, 3),
+                    "count": n,
+                    "ms_total": round(spent * 1000, 2),
+                    "us_per_query": round(spent * 1e6 / n, 1),
+                    "caller": caller,
+                    "sql": sql if len(sql) <= 240 else sql[:240] + " ...",
+                }
+            )
+        return out
+
+
+def profile_chain(stages: int, top: int, profile_out: str | None) -> dict:
+    """One chain run under a query log (SQL per stage run, time in the driver), one under
+    cProfile (Python hot spots), and the chain's cost per stage run at several lengths."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    log = QueryLog()
+    with connection.execute_wrapper(log):
+        timing = run_workflow(chain_workflow(stages), "inline", 1)
+    queries = {
+        "stage_runs": stages,
+        "run_s": round(timing["run_s"], 4),
+        "queries_total_incl_batch_create": log.total,
+        "queries_per_stage_run_in_run": round(timing["run_queries"] / stages, 2),
+        "sql_driver_ms_total": round(log.seconds * 1000, 1),
+        "by_caller_and_sql": log.report(stages),
+    }
+
+    profiler = cProfile.Profile()
+    timing = run_workflow(
+        chain_workflow(stages), "inline", 1, hooks=(profiler.enable, profiler.disable)
+    )
+    if profile_out:
+        profiler.dump_stats(profile_out)
+    stats = pstats.Stats(profiler)
+    cprofile = {
+        "run_s_under_profiler": round(timing["run_s"], 3),
+        "by_cumulative": stat_rows(stats, "cumulative", top, stages),
+        "by_self_time": stat_rows(stats, "tottime", top, stages),
+    }
+
+    scaling = {}
+    for n in sorted({10, 100, 300, stages}):
+        best = min(run_workflow(chain_workflow(n), "inline", 1)["run_s"] for _ in range(2))
+        scaling[str(n)] = round(best * 1000 / n, 3)
+    return {
+        "queries": queries,
+        "cprofile": cprofile,
+        "chain_ms_per_stage_run_by_length": scaling,
+    }
+
+
+def stat_rows(stats, key: str, top: int, cells: int) -> list[dict]:
+    entries = []
+    for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+        entries.append((filename, line, func, cc, nc, tt, ct))
+    index = {"cumulative": 6, "tottime": 5}[key]
+    entries.sort(key=lambda e: -e[index])
+    rows = []
+    for filename, line, func, _cc, nc, tt, ct in entries[:top]:
+        rows.append(
+            {
+                "function": f"{short_path(filename)}:{line}({func})",
+                "calls": nc,
+                "calls_per_stage_run": round(nc / cells, 2),
+                "self_s": round(tt, 4),
+                "cum_s": round(ct, 4),
+                "cum_us_per_stage_run": round(ct * 1e6 / cells, 1),
+            }
+        )
+    return rows
+
+
+def short_path(filename: str) -> str:
+    for marker in ("/site-packages/", str(ROOT) + "/", "/lib/python3"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""Source data benchmark: how fast ``source_data_upsert_many`` stores supplier records.
+
+    .venv/bin/python bench/source_data.py [--databases sqlite,postgres] [--records 100000]
+    .venv/bin/python bench/source_data.py --databases sqlite --profile   # + cProfile top
+
+Per database: a first load of ``--records`` new records, then a reload of the same records
+with ``--changed`` (5%) of them changed (a new price), then a reload with nothing changed.
+Records are built before the clock starts; validation, hashing and every query are inside.
+The parent process creates each database (a temporary SQLite file; a fresh PostgreSQL
+database it drops afterwards) and re-invokes itself with ``--child`` and ``DATABASE_URL`` set,
+because Django reads the database from the environment when its settings load. Each child
+migrates its database, measures, and writes JSON; the parent prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+GOAL_RECORDS_PER_S = 20_000
+
+
+# ------------------------------------------------------------------------------------------
+# parent: databases, child processes, the combined report
+# ------------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--changed", type=float, default=0.05, help="share changed on reload")
+    parser.add_argument("--chunk-size", type=int, default=1000)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
+        help="admin URL used to create and drop the benchmark database",
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the first load")
+    parser.add_argument("--top", type=int, default=25, help="profile rows to report")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child_main(args)
+
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    for name in databases:
+        if name not in ("sqlite", "postgres"):
+            parser.error(f"unknown database {name!r} (known: sqlite, postgres)")
+    report: dict = {
+        "benchmark": "yooini source_data upsert_many",
+        "parameters": {
+            "records": args.records,
+            "changed_share": args.changed,
+            "chunk_size": args.chunk_size,
+        },
+        "goal_records_per_s": GOAL_RECORDS_PER_S,
+        "databases": {},
+    }
+    for name in databases:
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        report["databases"][name] = run_database(name, args)
+    report["summary"] = summarize(report)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    failed = [n for n, r in report["databases"].items() if "error" in r]
+    return 1 if failed else 0
+
+
+def run_database(name: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="yooini-bench-") as tmp:
+        env = dict(os.environ)
+        env["YOOINI_VAR_DIR"] = tmp  # nothing lands in the checkout's ./var
+        env["DJANGO_SETTINGS_MODULE"] = "yooini.settings"
+        env.setdefault("YOOINI_LOG_LEVEL", "ERROR")
+        dropper = None
+        if name == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        else:
+            try:
+                env["DATABASE_URL"], dropper = postgres_create(args.postgres_url)
+            except Exception as exc:  # noqa: BLE001 - report, and go on with other databases
+                return {"error": f"cannot create the PostgreSQL database: {exc!r}"}
+        out = Path(tmp) / "result.json"
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--out",
+            str(out),
+            "--records",
+            str(args.records),
+            "--changed",
+            str(args.changed),
+            "--chunk-size",
+            str(args.chunk_size),
+            "--top",
+            str(args.top),
+        ]
+        if args.profile:
+            cmd.append("--profile")
+        try:
+            proc = subprocess.run(cmd, env=env, cwd=ROOT)
+            if out.exists():
+                result = json.loads(out.read_text())
+            else:
+                result = {"error": f"child exited with {proc.returncode} and no result"}
+        finally:
+            if dropper is not None:
+                dropper()
+        return result
+
+
+def postgres_create(admin_url: str):
+    """Create a fresh database next to ``admin_url``'s; return its URL and a function dropping it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"yooini_bench_sd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(admin_url)
+    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return bench_url, drop
+
+
+def summarize(report: dict) -> dict:
+    out: dict = {}
+    for db, result in report["databases"].items():
+        if "error" in result:
+            out[db] = {"error": result["error"]}
+            continue
+        out[db] = {
+            f"{phase} records/s": {
+                "value": fig["records_per_s"],
+                "goal": f">= {GOAL_RECORDS_PER_S}",
+                "met": fig["records_per_s"] >= GOAL_RECORDS_PER_S,
+            }
+            for phase, fig in result["phases"].items()
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# child: one database, already named by DATABASE_URL
+# ------------------------------------------------------------------------------------------
+def child_main(args: argparse.Namespace) -> int:
+    result: dict = {}
+    try:
+        result = child_run(args)
+    except Exception:  # noqa: BLE001 - the parent must hear back
+        result["error"] = traceback.format_exc()
+    Path(args.out).write_text(json.dumps(result, default=str, ensure_ascii=False))
+    return 0 if "error" not in result else 1
+
+
+def child_run(args: argparse.Namespace) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    result: dict = {"versions": versions(), "migrate_s": round(time.perf_counter() - started, 3)}
+
+    rng = random.Random(20260127)
+    first = [supplier_record(i, rng) for i in range(args.records)]
+    changed_idx = set(rng.sample(range(args.records), int(args.records * args.changed)))
+    reload = [with_new_price(r) if i in changed_idx else r for i, r in enumerate(first)]
+    raw_bytes = sum(len(json.dumps(r.raw, ensure_ascii=False).encode()) for r in first[:1000])
+
+    result["record_raw_bytes_avg"] = round(raw_bytes / min(1000, len(first)))
+    phases = {}
+    phases["first_load"] = measure(first, "bench-1", args, profile=args.profile)
+    phases["reload_5pct_changed"] = measure(reload, "bench-2", args)
+    phases["reload_unchanged"] = measure(reload, "bench-3", args)
+    result["phases"] = phases
+    result["rows"] = table_rows()
+    expected = {
+        "first_load": (args.records, 0, 0),
+        "reload_5pct_changed": (0, len(changed_idx), args.records - len(changed_idx)),
+        "reload_unchanged": (0, 0, args.records),
+    }
+    for phase, (created, changed, unchanged) in expected.items():
+        got = phases[phase]["result"]
+        if (got["created"], got["changed"], got["unchanged"]) != (created, changed, unchanged):
+            raise RuntimeError(f"{phase}: unexpected counts {got}")
+    return result
+
+
+def measure(records: list, batch_id: str, args: argparse.Namespace, *, profile=False) -> dict:
+    from django.db import connection
+
+    from source_data.services import source_data_upsert_many
+
+    counter = QueryCounter()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    with connection.execute_wrapper(counter):
+        t0 = time.perf_counter()
+        outcome = source_data_upsert_many(records, batch_id=batch_id, chunk_size=args.chunk_size)
+        seconds = time.perf_counter() - t0
+    out = {
+        "records": len(records),
+        "seconds": round(seconds, 3),
+        "records_per_s": round(len(records) / seconds),
+        "queries": counter.n,
+        "result": {k: v for k, v in outcome.as_dict().items() if k != "rejections"},
+    }
+    if profiler is not None:
+        profiler.disable()
+        out["profile_top"] = profile_rows(profiler, args.top)
+    return out
+
+
+def supplier_record(i: int, rng: random.Random):
+    """A supplier product of a realistic size (~700 bytes of JSON, Korean text, options)."""
+    from source_data.records import SourceRecord
+
+    price = rng.randrange(5_000, 300_000, 100)
+    raw = {
+        "goods_no": f"OC{i:08d}",
+        "name": f"[브랜드{i % 97}] 남성 캐주얼 셔츠 모델 {i} 오버핏 코튼",
+        "brand": f"BRAND-{i % 97}",
+        "category": ["패션의류", "남성의류", "셔츠"],
+        "price": price,
+        "consumer_price": price + 10_000,
+        "stock": rng.randrange(0, 500),
+        "options": [
+            {"name": f"{color}/{size}", "stock": rng.randrange(0, 50), "extra_price": 0}
+            for color in ("블랙", "화이트")
+            for size in ("M", "L", "XL")
+        ],
+        "images": [f"https://img.example.com/goods/{i}/{n}.jpg" for n in range(3)],
+        "origin": "국내산",
+        "delivery": {"fee": 3000, "free_over": 50000, "days": 2},
+        "updated": "2026-01-27T03:00:00Z",
+    }
+    return SourceRecord("supplier_product", "ownerclan", f"OC{i:08d}", raw)
+
+
+def with_new_price(record):
+    from dataclasses import replace
+
+    raw = dict(record.raw, price=record.raw["price"] + 100)
+    return replace(record, raw=raw)
+
+
+def table_rows() -> dict:
+    from source_data.models import SourceData
+
+    return {
+        "total": SourceData.objects.count(),
+        "current": SourceData.objects.filter(is_current=True).count(),
+    }
+
+
+def versions() -> dict:
+    import django
+    from django.db import connection
+
+    info = {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "db_vendor": connection.vendor,
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            info["db_version"] = f"SQLite {cursor.fetchone()[0]}"
+            cursor.execute("PRAGMA journal_mode")
+            info["sqlite_journal_mode"] = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            info["sqlite_synchronous"] = cursor.fetchone()[0]
+        else:
+            cursor.execute("select version()")
+            info["db_version"] = cursor.fetchone()[0]
+            if connection.vendor == "postgresql":
+                cursor.execute("show synchronous_commit")
+                info["pg_synchronous_commit"] = cursor.fetchone()[0]
+    return info
+
+
+class QueryCounter:
+    """``connection.execute_wrapper`` counting the statements sent."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def profile_rows(profiler, top: int) -> list[str]:
+    import io
+    import pstats
+
+    buf = io.StringIO()
+    pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(top)
+    return [line for line in buf.getvalue().splitlines() if line.strip()][: top + 8]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
