@@ -99,7 +99,7 @@ class StageRun(models.Model):
             models.UniqueConstraint(fields=["batch", "partition", "stage"], name="uniq_cell"),
         ]
         indexes = [
-            models.Index(fields=["batch", "status", "waiting_on"], name="cell_ready"),
+            models.Index(fields=["batch", "status", "waiting_on", "id"], name="cell_ready_by_id"),
             models.Index(fields=["status", "lease_expires_at"], name="cell_lease"),
             models.Index(fields=["status", "resource"], name="cell_resource"),
             models.Index(fields=["status", "workflow", "stage"], name="cell_stage"),
@@ -164,6 +164,8 @@ class EngineLock(models.Model):
 
 def lock_dispatch() -> None:
     """Take the ``dispatch`` row lock for the current transaction (created if missing)."""
-    if EngineLock.objects.select_for_update().filter(name="dispatch").first() is None:
+    from .services import cellsql
+
+    if not cellsql.lock_dispatch():
         EngineLock.objects.get_or_create(name="dispatch")
-        EngineLock.objects.select_for_update().filter(name="dispatch").first()
+        cellsql.lock_dispatch()

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 
 from .core.clock import Clock, get_clock
+from .execution import Claim, Outcome
 from .executors import Executor
 from .models import FINISHED_BATCH, Batch, BatchStatus
 from .owners import owner_new, owner_release
 from .services.batches import batch_close_if_finished
-from .services.claims import ClaimRound, claims_recover, claims_take
+from .services.claims import claims_recover, claims_take
 from .services.events import events_dispatch_pending
 from .services.outcomes import leases_extend, outcomes_record
 
@@ -57,7 +59,8 @@ class Runner:
         # A claim round that found less than it could take means nothing else is ready until
         # an outcome is recorded, a sweep runs or a wake time passes: skip empty rounds.
         look = True
-        round_ = ClaimRound()
+        next_wake: datetime | None = None
+        outcomes: list[Outcome] = []
         try:
             while True:
                 now = self.clock.now()
@@ -69,27 +72,17 @@ class Runner:
                         batch_ids=scope, owner=self.owner, now=now, lease_seconds=self.lease_seconds
                     ):
                         self.executor.submit(claim)
-                if round_.next_wake is not None and now >= round_.next_wake:
+                if next_wake is not None and now >= next_wake:
                     look = True
-                free = self.executor.free_slots()
-                if look and free > 0:
-                    round_ = claims_take(
-                        batch_ids=scope,
-                        owner=self.owner,
-                        limit=free,
-                        now=now,
-                        lease_seconds=self.lease_seconds,
-                    )
-                    look = len(round_.claims) == free
-                    for claim in round_.claims:
-                        self.executor.submit(claim)
-                else:
-                    round_ = ClaimRound(next_wake=round_.next_wake)
-                busy = bool(self.executor.in_flight())
-                outcomes = self.executor.poll(self.idle_wait if busy and not round_.claims else 0)
-                if outcomes:
-                    outcomes_record(outcomes, now=self.clock.now())
-                    look = True
+                outcomes += self.executor.poll(0)
+                claims, next_wake, look = self._record_and_claim(
+                    outcomes, scope, look, now, next_wake
+                )
+                outcomes = []
+                for (
+                    claim
+                ) in claims:  # after commit: a stage never runs inside the engine's transaction
+                    self.executor.submit(claim)
                 if last_beat is None or _elapsed(last_beat, now) >= self.lease_seconds / 3:
                     last_beat = now
                     leases_extend(
@@ -103,7 +96,10 @@ class Runner:
                 ):
                     last_progress = time.monotonic()
                     self.progress(scope)
-                if round_.claims or outcomes or self.executor.in_flight():
+                if claims or look:
+                    continue
+                if self.executor.in_flight():
+                    outcomes = self.executor.poll(self.idle_wait)
                     continue
                 scope = _with_children(scope)
                 for member in scope:
@@ -116,10 +112,37 @@ class Runner:
                     if self.progress:
                         self.progress(scope)
                     return Batch.objects.get(id=batch_id)
-                self._idle(round_.next_wake)
+                self._idle(next_wake)
                 look = True
         finally:
             owner_release(self.owner)
+
+    def _record_and_claim(
+        self,
+        outcomes: list[Outcome],
+        scope: list[str],
+        look: bool,
+        now: datetime,
+        next_wake: datetime | None,
+    ) -> tuple[list[Claim], datetime | None, bool]:
+        """Record finished cells and claim the next ready ones in one short transaction."""
+        free = self.executor.free_slots()
+        if not outcomes and not (look and free > 0):
+            return [], next_wake, False
+        with transaction.atomic():
+            if outcomes:
+                outcomes_record(outcomes, now=self.clock.now())
+                look = True
+            if not (look and free > 0):
+                return [], next_wake, look
+            round_ = claims_take(
+                batch_ids=scope,
+                owner=self.owner,
+                limit=free,
+                now=now,
+                lease_seconds=self.lease_seconds,
+            )
+        return round_.claims, round_.next_wake, len(round_.claims) == free
 
     def _idle(self, next_wake: datetime | None) -> None:
         """Wait for the next thing that could become ready, re-reading the database at least

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "orchestrator",
+    "source_data",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,9 @@ def _database_from_env() -> dict:
             "init_command",
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         )
+    elif engine.endswith("postgresql"):
+        # Server-side binding lets psycopg prepare the engine's repeated statements once.
+        options.setdefault("server_side_binding", True)
     elif engine.endswith("mysql"):
         options.setdefault("charset", "utf8mb4")
         options.setdefault("isolation_level", "read committed")

@@ -162,14 +162,17 @@ class Workflow:
         """For each stage the mode runs, the stages that wait on it directly."""
 
         def build() -> dict[str, tuple[str, ...]]:
-            waits = self.effective_deps(mode)
-            return {name: tuple(c for c, ups in waits.items() if name in ups) for name in waits}
+            children: dict[str, list[str]] = {name: [] for name in self.effective_deps(mode)}
+            for name, ups in self.effective_deps(mode).items():
+                for parent in ups:
+                    children[parent].append(name)
+            return {name: tuple(found) for name, found in children.items()}
 
         return self._cached(("children", mode), build)
 
     def _cached(self, key: tuple, build: Callable[[], Any]) -> Any:
-        # Stages are plain data that tests and reloads may change: key on what the graph is made of.
-        full_key = (*key, self.version, tuple(self.stages))
+        # Declaring a stage changes the graph: key on how many were declared so far.
+        full_key = (*key, self.version, len(self.stages))
         if full_key not in self._graph_cache:
             self._graph_cache[full_key] = build()
         return self._graph_cache[full_key]

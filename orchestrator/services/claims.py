@@ -19,6 +19,7 @@ from ..core.workflow import registry
 from ..execution import Claim, Outcome, StageTimeout
 from ..models import Batch, BatchStatus, CellStatus, ResourceState, StageRun, lock_dispatch
 from ..owners import owner_is_dead
+from . import cellsql
 from .events import NewEvent, events_emit
 from .resources import breaker_policy_of, breaker_state_of, rate_limit_of
 
@@ -59,43 +60,138 @@ def _active_batches(batch_ids: list[str] | None) -> dict[str, Batch]:
 def claims_take(
     *, batch_ids: list[str] | None, owner: str, limit: int, now: datetime, lease_seconds: float
 ) -> ClaimRound:
-    """Take up to ``limit`` ready stage runs of the given batches (``None``: all running ones)."""
+    """Take up to ``limit`` ready stage runs of the given batches (``None``: all running ones).
+
+    Ready cells are read oldest first; a group (workflow, stage, resource) whose limits are
+    reached is passed over, and when that leaves room while more cells wait, the groups beyond
+    the first page are looked up too, so a saturated resource never starves the others.
+    """
     round_ = ClaimRound()
     if limit <= 0:
         return round_
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _lock_dispatch()
-        batches = _active_batches(batch_ids)
-        if not batches:
+        page = limit * 4 + 16
+        rows = cellsql.ready_cells(batch_ids, now, page)
+        if not rows:
+            round_.wake_at(_next_retry_at(batch_ids, now))
             return round_
-        ready = StageRun.objects.filter(
-            batch_id__in=list(batches), status=CellStatus.PENDING, waiting_on=0
-        )
-        due = ready.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        later = ready.filter(next_attempt_at__gt=now).aggregate(m=Min("next_attempt_at"))["m"]
-        round_.wake_at(later)
-        groups = list(
-            due.values("workflow", "stage", "resource").annotate(n=Count("id")).order_by()
-        )
-        if not groups:
-            return round_
-        running = _running_counts(groups)
-        names = {g["resource"] for g in groups if g["resource"]}
-        resources = (
-            {r.name: r for r in ResourceState.objects.filter(name__in=names)} if names else {}
-        )
-        for group in groups:
-            room = limit - len(round_.claims)
-            if room <= 0:
-                break
-            allowed = min(room, group["n"], _stage_room(group, running, now, round_, resources))
-            if allowed <= 0:
-                continue
-            round_.claims += _take_group(
-                due, group, allowed, batches, owner=owner, now=now, lease_seconds=lease_seconds
-            )
-            _consume(group, allowed, running, resources, now)
+        groups: dict[tuple[str, str, str], list[dict]] = {}
+        for row in rows:
+            groups.setdefault((row["workflow"], row["stage"], row["resource"]), []).append(row)
+        limits = _Limits(groups, now, round_)
+        taken: list[dict] = []
+        for key, members in groups.items():
+            room = min(limit - len(taken), len(members), limits.room(key))
+            taken += members[: max(room, 0)]
+            limits.consume(key, max(room, 0))
+        if len(taken) < limit and len(rows) == page:
+            taken += _beyond_first_page(batch_ids, now, set(groups), limit - len(taken), limits)
+        if not taken:
+            round_.wake_at(_next_retry_at(batch_ids, now))
+        round_.claims = _mark(taken, owner=owner, now=now, lease_seconds=lease_seconds)
     return round_
+
+
+def _next_retry_at(batch_ids: list[str] | None, now: datetime) -> datetime | None:
+    query = StageRun.objects.filter(
+        status=CellStatus.PENDING, waiting_on=0, next_attempt_at__gt=now
+    )
+    if batch_ids is not None:
+        query = query.filter(batch_id__in=batch_ids)
+    return query.aggregate(m=Min("next_attempt_at"))["m"]
+
+
+class _Limits:
+    """Room left in each group this round: stage caps, resource concurrency, breaker, rate."""
+
+    def __init__(self, groups, now: datetime, round_: ClaimRound) -> None:
+        self.now, self.round = now, round_
+        self.running: dict[tuple, int] = {}
+        self.resources: dict[str, ResourceState] = {}
+        self.add(groups)
+
+    def add(self, groups) -> None:
+        groups = [(w, s, r) for (w, s, r) in groups if r or _stage_cap(w, s) is not None]
+        if not groups:
+            return  # nothing limited: no counts to read
+        keys = [{"workflow": w, "stage": s, "resource": r} for (w, s, r) in groups]
+        self.running.update(_running_counts(keys))
+        names = {r for (_, _, r) in groups if r and r not in self.resources}
+        if names:
+            self.resources.update({r.name: r for r in ResourceState.objects.filter(name__in=names)})
+
+    def room(self, key: tuple[str, str, str]) -> int:
+        workflow, stage, resource = key
+        if not resource and _stage_cap(workflow, stage) is None:
+            return 1 << 30
+        return _stage_room(
+            {"workflow": workflow, "stage": stage, "resource": resource},
+            self.running,
+            self.now,
+            self.round,
+            self.resources,
+        )
+
+    def consume(self, key: tuple[str, str, str], taken: int) -> None:
+        if taken > 0:
+            workflow, stage, resource = key
+            group = {"workflow": workflow, "stage": stage, "resource": resource}
+            _consume(group, taken, self.running, self.resources, self.now)
+
+
+def _beyond_first_page(batch_ids, now, seen: set, room_left: int, limits: _Limits) -> list[dict]:
+    ready = StageRun.objects.filter(status=CellStatus.PENDING, waiting_on=0).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        batch__status=BatchStatus.RUNNING,
+        batch__cancel_requested=False,
+    )
+    if batch_ids is not None:
+        ready = ready.filter(batch_id__in=batch_ids)
+    others = [
+        (g["workflow"], g["stage"], g["resource"])
+        for g in ready.values("workflow", "stage", "resource").annotate(n=Count("id")).order_by()
+    ]
+    others = [key for key in others if key not in seen]
+    limits.add(others)
+    taken: list[dict] = []
+    for key in others:
+        room = min(room_left - len(taken), limits.room(key))
+        if room <= 0:
+            continue
+        ids = list(
+            ready.filter(workflow=key[0], stage=key[1], resource=key[2])
+            .order_by("id")
+            .values_list("id", flat=True)[:room]
+        )
+        taken += [r for r in _rows_by_id(ids)]
+        limits.consume(key, len(ids))
+    return taken
+
+
+def _rows_by_id(ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    rows = StageRun.objects.filter(id__in=ids).select_related("batch").order_by("id")
+    return [
+        {**{c: getattr(r, c) for c in CLAIM_FIELDS}, "mode": r.batch.mode, "params": r.batch.params}
+        for r in rows
+    ]
+
+
+def _mark(taken: list[dict], *, owner: str, now: datetime, lease_seconds: float) -> list[Claim]:
+    """Mark the taken cells RUNNING for ``owner`` and return their claims."""
+    by_deadline: dict[datetime | None, list[int]] = {}
+    claims = []
+    for row in taken:
+        timeout = _stage_timeout(row["workflow"], row["stage"])
+        deadline = now + timedelta(seconds=timeout) if timeout else None
+        by_deadline.setdefault(deadline, []).append(row["id"])
+        claims.append(_claim_of(row, row["mode"], row["params"], row["attempt"] + 1, deadline))
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for deadline, ids in by_deadline.items():
+        cellsql.mark_running(ids, owner=owner, now=now, lease_until=lease_until, deadline=deadline)
+    return claims
 
 
 def _running_counts(groups: list[dict]) -> dict[tuple, int]:
@@ -175,37 +271,15 @@ def _consume(group: dict, taken: int, running: dict, resources: dict, now: datet
         ResourceState.objects.filter(name=row.name).update(tokens=row.tokens, tokens_at=now)
 
 
-def _take_group(
-    due, group: dict, allowed: int, batches: dict[str, Batch], *, owner, now, lease_seconds
-) -> list[Claim]:
-    rows = list(
-        due.filter(workflow=group["workflow"], stage=group["stage"], resource=group["resource"])
-        .order_by("id")
-        .values(*CLAIM_FIELDS)[:allowed]
-    )
-    timeout = _stage_timeout(group["workflow"], group["stage"])
-    deadline = now + timedelta(seconds=timeout) if timeout else None
-    StageRun.objects.filter(id__in=[r["id"] for r in rows], status=CellStatus.PENDING).update(
-        status=CellStatus.RUNNING,
-        attempt=F("attempt") + 1,
-        lease_owner=owner,
-        lease_expires_at=now + timedelta(seconds=lease_seconds),
-        started_at=now,
-        updated_at=now,
-        deadline_at=deadline,
-    )
-    return [_claim_of(r, batches[r["batch_id"]], r["attempt"] + 1, deadline) for r in rows]
-
-
-def _claim_of(row: dict, batch: Batch, attempt: int, deadline: datetime | None) -> Claim:
+def _claim_of(row: dict, mode: str, params: dict, attempt: int, deadline: datetime | None) -> Claim:
     return Claim(
         stage_run_id=row["id"],
         attempt=attempt,
         failures=row["failures"],
         batch_id=row["batch_id"],
         workflow=row["workflow"],
-        mode=batch.mode,
-        params=batch.params,
+        mode=mode,
+        params=params,
         partition=row["partition"],
         stage=row["stage"],
         resource=row["resource"],
@@ -231,7 +305,9 @@ def claims_recover(
             return []
         running = StageRun.objects.filter(batch_id__in=list(batches), status=CellStatus.RUNNING)
         timed_out = [
-            _claim_of(r, batches[r["batch_id"]], r["attempt"], None)
+            _claim_of(
+                r, batches[r["batch_id"]].mode, batches[r["batch_id"]].params, r["attempt"], None
+            )
             for r in running.filter(deadline_at__lt=now).values(*CLAIM_FIELDS)
         ]
         outcomes_record(
@@ -267,7 +343,8 @@ def claims_recover(
             )
             if not updated:
                 continue
-            taken.append(_claim_of(row, batches[row["batch_id"]], row["attempt"] + 1, deadline))
+            batch = batches[row["batch_id"]]
+            taken.append(_claim_of(row, batch.mode, batch.params, row["attempt"] + 1, deadline))
             payload = {
                 "partition": row["partition"],
                 "stage": row["stage"],

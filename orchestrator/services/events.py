@@ -17,6 +17,7 @@ from ..core.bus import subscribers
 from ..core.clock import get_clock
 from ..core.workflow import registry
 from ..models import Event
+from . import cellsql
 
 log = logging.getLogger("yooini.events")
 
@@ -34,27 +35,27 @@ def _needs_delivery(event_type: str) -> bool:
     return subscribers.wants(event_type) or bool(registry.triggered_by(event_type))
 
 
-def events_emit(events: Iterable[NewEvent]) -> list[Event]:
-    """Write events in the current transaction; deliver them once it commits."""
+def events_emit(events: Iterable[NewEvent]) -> int:
+    """Write events in the current transaction; deliver them once it commits. Returns how many."""
     now = get_clock().now()
     rows = [
-        Event(
-            type=e.type,
-            payload=e.payload,
-            source=e.source,
-            created_at=now,
-            correlation_id=e.correlation_id,
-            causation_id=e.causation_id,
-            dispatched_at=None if _needs_delivery(e.type) else now,
+        (
+            e.type,
+            e.payload,
+            e.source,
+            now,
+            e.correlation_id,
+            e.causation_id,
+            None if _needs_delivery(e.type) else now,
         )
         for e in events
     ]
     if not rows:
-        return []
-    Event.objects.bulk_create(rows)
-    if any(r.dispatched_at is None for r in rows):
+        return 0
+    cellsql.insert_events(rows)
+    if any(row[-1] is None for row in rows):
         transaction.on_commit(events_dispatch_pending)
-    return rows
+    return len(rows)
 
 
 def event_emit(

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 
 from ..core.dag import downstream_closure
 from ..core.retry import NO_RETRY, Retry
 from ..core.workflow import Workflow, registry
 from ..execution import Claim, Outcome
 from ..models import CellStatus, StageRun
+from . import cellsql
 from .events import NewEvent, events_emit
 from .resources import breaker_record
 
@@ -59,7 +59,7 @@ def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
     accepted: list[bool] = []
     if not outcomes:
         return accepted
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         events: list[NewEvent] = []
         for outcome in outcomes:
             ok = _record_one(outcome, now, events)
@@ -83,29 +83,19 @@ def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool
     )
     cell = {"partition": claim.partition, "stage": claim.stage, "attempt": claim.attempt}
     if outcome.ok:
-        if not held.update(
-            status=CellStatus.DONE,
-            item_count=outcome.items,
-            result=_jsonable(outcome.result),
-            finished_at=now,
-            updated_at=now,
-            next_attempt_at=None,
-            error="",
-            error_type="",
-            traceback="",
-            **_CLEAR_LEASE,
+        result = _jsonable(outcome.result)
+        if not cellsql.mark_done(
+            claim.stage_run_id, claim.attempt, items=outcome.items, result=result, now=now
         ):
             return False
         direct = _direct_children(claim)
         if direct:
-            StageRun.objects.filter(
-                batch_id=claim.batch_id,
-                partition=claim.partition,
-                stage__in=direct,
-                status=CellStatus.PENDING,
-            ).update(waiting_on=F("waiting_on") - 1)
+            cellsql.release_children(claim.batch_id, claim.partition, direct)
         events.append(_event("stage.completed", claim, {**cell, "items": outcome.items}))
     else:
+        held = StageRun.objects.filter(
+            id=claim.stage_run_id, attempt=claim.attempt, status=CellStatus.RUNNING
+        )
         failures = claim.failures + 1
         retry = _retry_of(claim)
         error = {

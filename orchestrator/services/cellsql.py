@@ -1,0 +1,185 @@
+"""The hot path's statements on the cells table, as plain SQL.
+
+Claiming and recording a cell happen for every stage run; through the ORM each statement costs
+~0.3 ms of Python before it reaches the database, ten times the statement itself. These few
+statements are written once here, portable across SQLite, PostgreSQL and MariaDB (quoted names,
+values adapted by the backend), and everything else stays on the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+CELL = "yooini_stage_run"
+BATCH = "yooini_batch"
+EVENT = "yooini_event"
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+_sql_cache: dict[tuple[str, str], str] = {}
+
+
+def sql_for(name: str, build) -> str:
+    """A statement built once per database vendor (quoting differs between them)."""
+    key = (connection.vendor, name)
+    if key not in _sql_cache:
+        _sql_cache[key] = build()
+    return _sql_cache[key]
+
+
+def ts(value: datetime | None) -> Any:
+    return None if value is None else connection.ops.adapt_datetimefield_value(value)
+
+
+def js(value: Any) -> Any:
+    return None if value is None else connection.ops.adapt_json_value(value, None)
+
+
+def from_js(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def lock_dispatch() -> bool:
+    """Lock the dispatch row; False when it is missing (the caller creates it).
+
+    SQLite has no row locks; its IMMEDIATE transaction already holds the database's write lock.
+    """
+    if connection.vendor == "sqlite":
+        return True
+    return bool(fetch("SELECT name FROM yooini_lock WHERE name = %s FOR UPDATE", ["dispatch"]))
+
+
+READY_COLUMNS = (
+    "id",
+    "attempt",
+    "failures",
+    "batch_id",
+    "workflow",
+    "partition",
+    "stage",
+    "resource",
+    "checkpoint",
+)
+
+
+def ready_cells(batch_ids: list[str] | None, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Ready cells of running, not cancelled batches, oldest first, with their batch's mode and params."""
+    head = sql_for(
+        "ready",
+        lambda: (
+            "SELECT "
+            + ", ".join(f"c.{q(c)}" for c in READY_COLUMNS)
+            + f", b.{q('mode')}, b.{q('params')} "
+            f"FROM {CELL} c JOIN {BATCH} b ON b.id = c.batch_id WHERE "
+        ),
+    )
+    where, params = _batch_filter(batch_ids)
+    sql = (
+        f"{head}{where} c.status = 'PENDING' AND c.waiting_on = 0 "
+        f"AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= %s) "
+        f"AND b.status = 'RUNNING' AND b.cancel_requested = %s "
+        f"ORDER BY c.id LIMIT {int(limit)}"
+    )
+    rows = fetch(sql, [*params, ts(now), False])
+    out = []
+    for row in rows:
+        cell = dict(zip(READY_COLUMNS, row, strict=False))
+        cell["checkpoint"] = from_js(cell["checkpoint"])
+        cell["mode"] = row[len(READY_COLUMNS)]
+        cell["params"] = from_js(row[len(READY_COLUMNS) + 1]) or {}
+        out.append(cell)
+    return out
+
+
+def _batch_filter(batch_ids: list[str] | None) -> tuple[str, list[Any]]:
+    if batch_ids is None:
+        return "", []
+    return f"c.batch_id IN ({_in(batch_ids)}) AND", list(batch_ids)
+
+
+def mark_running(
+    ids: list[int], *, owner: str, now: datetime, lease_until: datetime, deadline: datetime | None
+) -> None:
+    at = ts(now)
+    execute(
+        f"UPDATE {CELL} SET status = 'RUNNING', attempt = attempt + 1, lease_owner = %s, "
+        f"lease_expires_at = %s, started_at = %s, updated_at = %s, deadline_at = %s "
+        f"WHERE id IN ({_in(ids)}) AND status = 'PENDING'",
+        [owner, ts(lease_until), at, at, ts(deadline), *ids],
+    )
+
+
+def mark_done(cell_id: int, attempt: int, *, items: int, result: Any, now: datetime) -> bool:
+    """DONE for the holder of ``attempt`` only; False (nothing written) for anyone else."""
+    return bool(
+        execute(
+            f"UPDATE {CELL} SET status = 'DONE', item_count = %s, result = %s, finished_at = %s, "
+            f"updated_at = %s, next_attempt_at = NULL, error = '', error_type = '', traceback = '', "
+            f"lease_owner = '', lease_expires_at = NULL, deadline_at = NULL "
+            f"WHERE id = %s AND attempt = %s AND status = 'RUNNING'",
+            [items, js(result), *[ts(now)] * 2, cell_id, attempt],
+        )
+    )
+
+
+def release_children(batch_id: str, partition: str, stages: Iterable[str]) -> None:
+    names = list(stages)
+    head = sql_for(
+        "release",
+        lambda: (
+            f"UPDATE {CELL} SET waiting_on = waiting_on - 1 WHERE batch_id = %s AND {q('partition')} = %s "
+        ),
+    )
+    execute(
+        f"{head}AND stage IN ({_in(names)}) AND status = 'PENDING'", [batch_id, partition, *names]
+    )
+
+
+def insert_events(rows: list[tuple[str, dict, str, datetime, str, str, datetime | None]]) -> None:
+    """Insert (type, payload, source, created_at, correlation_id, causation_id, dispatched_at) rows."""
+    for start in range(0, len(rows), 100):  # stay far below every backend's parameter limit
+        chunk = rows[start : start + 100]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for kind, payload, source, created, correlation, causation, dispatched in chunk:
+            params += [
+                kind,
+                js(payload),
+                source,
+                ts(created),
+                correlation,
+                causation,
+                ts(dispatched),
+            ]
+        head = sql_for(
+            "events",
+            lambda: (
+                f"INSERT INTO {EVENT} ({q('type')}, payload, source, created_at, correlation_id, "
+                "causation_id, dispatched_at) VALUES "
+            ),
+        )
+        execute(head + values, params)
