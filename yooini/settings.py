@@ -75,7 +75,7 @@ def _database_from_env() -> dict:
         db.setdefault("TEST", {}).setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
         options.setdefault(
             "init_command",
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;",
         )
     elif engine.endswith("postgresql"):
         # Server-side binding lets psycopg prepare the engine's repeated statements once.

@@ -78,9 +78,6 @@ def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
 
 def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool:
     claim = outcome.claim
-    held = StageRun.objects.filter(
-        id=claim.stage_run_id, attempt=claim.attempt, status=CellStatus.RUNNING
-    )
     cell = {"partition": claim.partition, "stage": claim.stage, "attempt": claim.attempt}
     if outcome.ok:
         result = _jsonable(outcome.result)
