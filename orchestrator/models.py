@@ -100,9 +100,8 @@ class StageRun(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "status", "waiting_on", "id"], name="cell_ready_by_id"),
-            models.Index(fields=["status", "lease_expires_at"], name="cell_lease"),
+            # Also serves every "RUNNING cells" lookup (leases, stage caps) by its first column.
             models.Index(fields=["status", "resource"], name="cell_resource"),
-            models.Index(fields=["status", "workflow", "stage"], name="cell_stage"),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +139,7 @@ class Event(models.Model):
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     correlation_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     causation_id = models.CharField(max_length=64, blank=True, default="")
     dispatched_at = models.DateTimeField(null=True, blank=True)
