@@ -7,11 +7,13 @@ same four calls.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 
 from .core.clock import Clock
 from .execution import Claim, Outcome, execute_claim
@@ -108,7 +110,19 @@ class ThreadExecutor:
         return list(self._running.values())
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the pool; every worker closes the database connections its stages opened."""
+        barrier = threading.Barrier(self.concurrency)
+
+        def close_own_connections() -> None:
+            # The barrier puts one of these on each worker thread (a thread still stuck in a
+            # timed-out stage breaks it after a while; the others go on).
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=5)
+            connections.close_all()
+
+        for _ in range(self.concurrency):
+            self._pool.submit(close_own_connections)
+        self._pool.shutdown(wait=True)
         connection.close()
 
 
