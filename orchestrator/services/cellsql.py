@@ -133,17 +133,41 @@ def mark_running(
     )
 
 
-def mark_done(cell_id: int, attempt: int, *, items: int, result: Any, now: datetime) -> bool:
-    """DONE for the holder of ``attempt`` only; False (nothing written) for anyone else."""
-    return bool(
-        execute(
-            f"UPDATE {CELL} SET status = 'DONE', item_count = %s, result = %s, finished_at = %s, "
-            f"updated_at = %s, next_attempt_at = NULL, error = '', error_type = '', traceback = '', "
-            f"lease_owner = '', lease_expires_at = NULL, deadline_at = NULL "
-            f"WHERE id = %s AND attempt = %s AND status = 'RUNNING'",
-            [items, js(result), *[ts(now)] * 2, cell_id, attempt],
+_DONE_SET = (
+    "SET status = 'DONE', item_count = %s, result = %s, finished_at = %s, updated_at = %s, "
+    "next_attempt_at = NULL, error = '', error_type = '', traceback = '', lease_owner = '', "
+    "lease_expires_at = NULL, deadline_at = NULL WHERE id = %s AND attempt = %s AND status = 'RUNNING'"
+)
+
+
+def mark_done(
+    cell_id: int,
+    attempt: int,
+    *,
+    items: int,
+    result: Any,
+    now: datetime,
+    children: Sequence[str],
+    batch_id: str,
+    partition: str,
+) -> bool:
+    """DONE for the holder of ``attempt`` only, releasing ``children`` of the same partition;
+    False (nothing written) for anyone else."""
+    done_params = [items, js(result), *[ts(now)] * 2, cell_id, attempt]
+    if connection.vendor == "postgresql" and children:
+        # One round trip instead of two: the release runs only if the DONE update matched.
+        sql = (
+            f"WITH done AS (UPDATE {CELL} {_DONE_SET} RETURNING id), "
+            f"released AS (UPDATE {CELL} SET waiting_on = waiting_on - 1 WHERE EXISTS (SELECT 1 FROM done) "
+            f"AND batch_id = %s AND {q('partition')} = %s AND stage IN ({_in(children)}) "
+            f"AND status = 'PENDING') SELECT count(*) FROM done"
         )
-    )
+        return bool(fetch(sql, [*done_params, batch_id, partition, *children])[0][0])
+    if not execute(f"UPDATE {CELL} {_DONE_SET}", done_params):
+        return False
+    if children:
+        release_children(batch_id, partition, children)
+    return True
 
 
 def release_children(batch_id: str, partition: str, stages: Iterable[str]) -> None:

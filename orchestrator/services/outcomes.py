@@ -80,14 +80,17 @@ def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool
     claim = outcome.claim
     cell = {"partition": claim.partition, "stage": claim.stage, "attempt": claim.attempt}
     if outcome.ok:
-        result = _jsonable(outcome.result)
         if not cellsql.mark_done(
-            claim.stage_run_id, claim.attempt, items=outcome.items, result=result, now=now
+            claim.stage_run_id,
+            claim.attempt,
+            items=outcome.items,
+            result=_jsonable(outcome.result),
+            now=now,
+            children=_direct_children(claim),
+            batch_id=claim.batch_id,
+            partition=claim.partition,
         ):
             return False
-        direct = _direct_children(claim)
-        if direct:
-            cellsql.release_children(claim.batch_id, claim.partition, direct)
         events.append(_event("stage.completed", claim, {**cell, "items": outcome.items}))
     else:
         held = StageRun.objects.filter(
