@@ -9,7 +9,10 @@ Records are built before the clock starts; validation, hashing and every query a
 The parent process creates each database (a temporary SQLite file; a fresh PostgreSQL
 database it drops afterwards) and re-invokes itself with ``--child`` and ``DATABASE_URL`` set,
 because Django reads the database from the environment when its settings load. Each child
-migrates its database, measures, and writes JSON; the parent prints one JSON document.
+migrates its database, measures, and writes JSON; the parent prints one JSON document with
+the median of ``--repeat`` runs (each on a fresh database) next to the goal. ``queries``
+counts the statements sent through Django's ``execute`` (PostgreSQL's COPY is not one of
+them). ``--databases mariadb`` measures MariaDB too (not part of the goal).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +36,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
+KNOWN_DATABASES = ("sqlite", "postgres", "mariadb")
 GOAL_RECORDS_PER_S = 20_000
 
 
@@ -40,14 +46,24 @@ GOAL_RECORDS_PER_S = 20_000
 # ------------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument(
+        "--databases", default="sqlite,postgres", help="sqlite,postgres (and/or mariadb)"
+    )
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--changed", type=float, default=0.05, help="share changed on reload")
     parser.add_argument("--chunk-size", type=int, default=1000)
     parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per database, each on a fresh one (median)"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
         help="admin URL used to create and drop the benchmark database",
+    )
+    parser.add_argument(
+        "--mariadb-url",
+        default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL),
+        help="admin URL used to create and drop the MariaDB benchmark database",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the first load")
     parser.add_argument("--top", type=int, default=25, help="profile rows to report")
@@ -59,14 +75,15 @@ def main() -> int:
 
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     for name in databases:
-        if name not in ("sqlite", "postgres"):
-            parser.error(f"unknown database {name!r} (known: sqlite, postgres)")
+        if name not in KNOWN_DATABASES:
+            parser.error(f"unknown database {name!r} (known: {', '.join(KNOWN_DATABASES)})")
     report: dict = {
         "benchmark": "yooini source_data upsert_many",
         "parameters": {
             "records": args.records,
             "changed_share": args.changed,
             "chunk_size": args.chunk_size,
+            "repeat": args.repeat,
         },
         "goal_records_per_s": GOAL_RECORDS_PER_S,
         "databases": {},
@@ -81,6 +98,40 @@ def main() -> int:
 
 
 def run_database(name: str, args: argparse.Namespace) -> dict:
+    """``--repeat`` runs, each on a fresh database; per phase the median and every figure
+    (the machine may be shared: the load average is reported with each run)."""
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        load_before = os.getloadavg()[0]
+        run = run_once(name, args)
+        if "error" in run:
+            return run
+        run["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+        runs.append(run)
+    phases = {}
+    for phase in runs[0]["phases"]:
+        figures = [r["phases"][phase] for r in runs]
+        rates = [f["records_per_s"] for f in figures]
+        phases[phase] = {
+            "records_per_s": round(statistics.median(rates)),
+            "records_per_s_all": rates,
+            "seconds_median": round(statistics.median(f["seconds"] for f in figures), 3),
+            "queries": figures[0]["queries"],
+            "result": figures[0]["result"],
+        }
+        if "profile_top" in figures[0]:
+            phases[phase]["profile_top"] = figures[0]["profile_top"]
+    return {
+        "versions": runs[0]["versions"],
+        "migrate_s": runs[0]["migrate_s"],
+        "record_raw_bytes_avg": runs[0]["record_raw_bytes_avg"],
+        "rows_after": runs[0]["rows"],
+        "load_average_1min": [r["load_average_1min"] for r in runs],
+        "phases": phases,
+    }
+
+
+def run_once(name: str, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="yooini-bench-") as tmp:
         env = dict(os.environ)
         env["YOOINI_VAR_DIR"] = tmp  # nothing lands in the checkout's ./var
@@ -90,10 +141,12 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
         if name == "sqlite":
             env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         else:
+            create = postgres_create if name == "postgres" else mariadb_create
+            admin_url = args.postgres_url if name == "postgres" else args.mariadb_url
             try:
-                env["DATABASE_URL"], dropper = postgres_create(args.postgres_url)
+                env["DATABASE_URL"], dropper = create(admin_url)
             except Exception as exc:  # noqa: BLE001 - report, and go on with other databases
-                return {"error": f"cannot create the PostgreSQL database: {exc!r}"}
+                return {"error": f"cannot create the {name} database: {exc!r}"}
         out = Path(tmp) / "result.json"
         cmd = [
             sys.executable,
@@ -141,6 +194,32 @@ def postgres_create(admin_url: str):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return bench_url, drop
+
+
+def mariadb_create(admin_url: str):
+    """As ``postgres_create``, for MariaDB (utf8mb4, as the settings ask for)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import MySQLdb
+
+    parts = urlsplit(admin_url)
+    name = f"yooini_bench_sd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+    def admin(sql: str) -> None:
+        conn = MySQLdb.connect(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 3306,
+            user=parts.username or "root",
+            password=parts.password or "",
+        )
+        try:
+            conn.cursor().execute(sql)
+        finally:
+            conn.close()
+
+    admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+    return bench_url, lambda: admin(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def summarize(report: dict) -> dict:
