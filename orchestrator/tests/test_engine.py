@@ -320,3 +320,44 @@ def test_thousands_of_partitions_are_materialized_in_bulk(
     assert CellStatus.PENDING in set(
         StageRun.objects.filter(batch=batch).values_list("status", flat=True)
     )
+
+
+def test_concurrent_claimers_never_take_the_same_cell(
+    make_workflow, manual_clock, transactional_db
+):
+    """Two runners claiming at once (separate connections) split the ready cells between them."""
+    import threading
+
+    from django.db import connection
+
+    wf = make_workflow("split", partitions=[f"p{i}" for i in range(300)])
+    wf.stage(lambda ctx, p: None, name="only")
+    batch = batch_start(wf.name).batch
+    taken: dict[str, list[int]] = {"a": [], "b": []}
+
+    def claimer(owner: str) -> None:
+        try:
+            while True:
+                round_ = claims_take(
+                    batch_ids=[batch.id],
+                    owner=owner,
+                    limit=7,
+                    now=manual_clock.now(),
+                    lease_seconds=30,
+                )
+                if not round_.claims:
+                    return
+                taken[owner] += [c.stage_run_id for c in round_.claims]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=(name,)) for name in taken]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    both = taken["a"] + taken["b"]
+    assert len(both) == len(set(both)) == 300
+    owners = dict(StageRun.objects.filter(batch=batch).values_list("id", "lease_owner"))
+    assert all(owners[i] == "a" for i in taken["a"]) and all(owners[i] == "b" for i in taken["b"])
+    assert set(StageRun.objects.filter(batch=batch).values_list("attempt", flat=True)) == {1}
