@@ -6,13 +6,14 @@ import importlib
 
 from django.conf import settings
 
-BUILTIN_WORKFLOW_MODULES = ["orchestrator.example"]
 _loaded: set[str] = set()
 
 
 def workflows_load() -> None:
-    """Import every workflow module once; a module that fails to import is a clear error."""
-    for module in [*BUILTIN_WORKFLOW_MODULES, *settings.YOOINI_WORKFLOW_MODULES]:
+    """Import every workflow module once (the project's own, then the user's); a module that
+    fails to import is a clear error. The engine names no domain module itself: the project's
+    list is a setting."""
+    for module in [*settings.YOOINI_BUILTIN_WORKFLOW_MODULES, *settings.YOOINI_WORKFLOW_MODULES]:
         if module in _loaded:
             continue
         try:

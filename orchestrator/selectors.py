@@ -113,7 +113,9 @@ def workflows_document() -> list[dict[str, Any]]:
                 {
                     "name": s,
                     "after": list(w.stages[s].after),
-                    "resource": w.stages[s].resource,
+                    "resource": w.stages[s].resource
+                    if not callable(w.stages[s].resource)
+                    else "(per partition)",
                     "concurrency": w.stages[s].concurrency,
                     "timeout": w.stages[s].timeout,
                 }

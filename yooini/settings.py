@@ -101,6 +101,8 @@ STATIC_ROOT = VAR_DIR / "static"
 # The engine's own settings.
 YOOINI_EXECUTOR = os.environ.get("YOOINI_EXECUTOR", "threads")
 YOOINI_CONCURRENCY = int(os.environ.get("YOOINI_CONCURRENCY", "4"))
+# Workflows that ship with the project; users add theirs with YOOINI_WORKFLOW_MODULES.
+YOOINI_BUILTIN_WORKFLOW_MODULES = ["orchestrator.example"]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
 ]

@@ -44,8 +44,15 @@ class Stage:
     after: tuple[str, ...] = ()
     retry: Retry = field(default_factory=Retry)
     timeout: float | None = None
-    resource: str | None = None
+    resource: str | Callable[[str], str] | None = None
     concurrency: int | None = None
+
+    def resource_for(self, partition: str) -> str:
+        """The resource a cell of ``partition`` uses: a fixed name, or one per partition
+        (e.g. ``lambda p: "site:" + p.split("/")[0]`` so each mall has its own limits)."""
+        if callable(self.resource):
+            return str(self.resource(partition) or "")
+        return self.resource or ""
 
 
 class DefinitionError(ValueError):
@@ -91,7 +98,7 @@ class Workflow:
         after: StageFn | str | Iterable[StageFn | str] | None = None,
         retry: Retry | None = None,
         timeout: float | None = None,
-        resource: str | None = None,
+        resource: str | Callable[[str], str] | None = None,
         concurrency: int | None = None,
     ) -> Callable[[StageFn], StageFn] | StageFn:
         """Decorator declaring ``fn(ctx, partition)`` as a stage of this workflow."""

@@ -110,7 +110,14 @@ def _batch_create(
     partitions = workflow.partitions(params)
     order = workflow.stage_order()
     waits = workflow.effective_deps(mode)
-    resources_ensure(stage.resource for stage in workflow.stages.values() if stage.resource)
+    resources_ensure(
+        {
+            stage.resource_for(p)
+            for stage in workflow.stages.values()
+            if stage.resource
+            for p in partitions
+        }
+    )
     for _ in range(20):
         try:
             with transaction.atomic():
@@ -146,7 +153,7 @@ def _batch_create(
                     partition=partition,
                     stage=name,
                     position=position,
-                    resource=stage.resource or "",
+                    resource=stage.resource_for(partition),
                     status=CellStatus.PENDING if runs else CellStatus.SKIPPED,
                     waiting_on=len(waits[name]) if runs else 0,
                     finished_at=None if runs else now,

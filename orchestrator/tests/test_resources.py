@@ -143,3 +143,24 @@ def test_resources_declared_in_code_seed_the_database_once(make_workflow, transa
     row = ResourceState.objects.get(name="seeded")
     assert (row.concurrency, row.rate, row.rate_per, row.breaker_threshold) == (4, 5, 2, 7)
     assert registry.resource("undeclared").concurrency is None
+
+
+def test_a_resource_per_partition_limits_each_site_on_its_own(make_workflow, run_batch):
+    resource("site:okmall", concurrency=1)
+    resource("site:wconcept", concurrency=1)
+    gauges = {"okmall": Gauge(), "wconcept": Gauge()}
+    partitions = [f"{mall}/brand{i}" for mall in gauges for i in range(6)]
+    wf = make_workflow("malls", partitions=partitions)
+
+    @wf.stage(resource=lambda partition: "site:" + partition.split("/")[0], retry=NO_RETRY)
+    def collect(ctx, partition):
+        with gauges[partition.split("/")[0]]:
+            time.sleep(0.01)
+
+    batch = run_batch(wf, executor="threads", concurrency=6)
+    assert batch.status == "COMPLETED"
+    assert gauges["okmall"].peak == 1 and gauges["wconcept"].peak == 1
+    assert set(StageRun.objects.filter(batch=batch).values_list("resource", flat=True)) == {
+        "site:okmall",
+        "site:wconcept",
+    }
