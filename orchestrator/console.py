@@ -24,6 +24,7 @@ STYLE = {
     "SKIPPED": "dim",
     "CANCELLED": "magenta",
 }
+ORDER = ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED")
 FINISHED_CELL = (CellStatus.DONE, CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED)
 
 console = Console(highlight=False)
@@ -66,20 +67,17 @@ def run_with_progress(
 
 
 def print_summary(batch: Batch) -> None:
+    per_stage = stage_counts(batch.id)
+    shown = [s for s in ORDER if any(counts.get(s) for counts in per_stage.values())]
     table = Table(title=f"batch {batch.id}  {batch.workflow}/{batch.mode}  {_status(batch.status)}")
     table.add_column("stage")
-    for status in ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED"):
-        table.add_column(status, justify="right")
+    for status in shown:
+        table.add_column(status, justify="right", style=STYLE.get(status))
     table.add_column("items", justify="right")
     items = _items_per_stage(batch.id)
-    for stage, counts in stage_counts(batch.id).items():
+    for stage, counts in per_stage.items():
         table.add_row(
-            stage,
-            *[
-                str(counts.get(s, 0) or "")
-                for s in ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED")
-            ],
-            str(items.get(stage, 0)),
+            stage, *[str(counts.get(s, 0) or "") for s in shown], str(items.get(stage, 0))
         )
     console.print(table)
     errors = StageRun.objects.filter(batch_id=batch.id, status=CellStatus.ERROR).order_by("id")
