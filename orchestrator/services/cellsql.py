@@ -207,36 +207,3 @@ def insert_events(rows: list[tuple[str, dict, str, datetime, str, str, datetime 
             ),
         )
         execute(head + values, params)
-
-
-def claim_plain(
-    batch_ids: list[str], now: datetime, limit: int, *, owner: str, lease_until: datetime
-) -> list[dict[str, Any]]:
-    """PostgreSQL only: pick and mark the oldest ready cells in one statement.
-
-    For cells with no limit to respect (no resource, cap or timeout) no common lock is needed:
-    two claimers that pick the same cell serialize on its row, and the second one's re-checked
-    ``status = 'PENDING'`` no longer matches, so it skips the cell. Returns the claimed rows
-    (``attempt`` already incremented), oldest first.
-    """
-    cols = ", ".join(f"c.{q(c)}" for c in READY_COLUMNS)
-    sql = (
-        f"UPDATE {CELL} AS c SET status = 'RUNNING', attempt = c.attempt + 1, lease_owner = %s, "
-        f"lease_expires_at = %s, started_at = %s, updated_at = %s, deadline_at = NULL "
-        f"FROM {BATCH} AS b WHERE b.id = c.batch_id AND c.status = 'PENDING' AND c.id IN ("
-        f"SELECT r.id FROM {CELL} r JOIN {BATCH} rb ON rb.id = r.batch_id "
-        f"WHERE r.batch_id IN ({_in(batch_ids)}) AND r.status = 'PENDING' AND r.waiting_on = 0 "
-        f"AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= %s) "
-        f"AND rb.status = 'RUNNING' AND rb.cancel_requested = %s ORDER BY r.id LIMIT {int(limit)}) "
-        f"RETURNING {cols}, b.{q('mode')}, b.{q('params')}"
-    )
-    at = ts(now)
-    rows = fetch(sql, [owner, ts(lease_until), at, at, *batch_ids, at, False])
-    out = []
-    for row in rows:
-        cell = dict(zip(READY_COLUMNS, row, strict=False))
-        cell["checkpoint"] = from_js(cell["checkpoint"])
-        cell["mode"] = row[len(READY_COLUMNS)]
-        cell["params"] = from_js(row[len(READY_COLUMNS) + 1]) or {}
-        out.append(cell)
-    return sorted(out, key=lambda c: c["id"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Min, Q
 
 from ..core import breaker as br
@@ -69,10 +69,6 @@ def claims_take(
     round_ = ClaimRound()
     if limit <= 0:
         return round_
-    if connection.vendor == "postgresql" and _plain(batch_ids):
-        return _take_plain(
-            batch_ids, owner=owner, limit=limit, now=now, lease_seconds=lease_seconds
-        )
     with transaction.atomic(savepoint=False):
         _lock_dispatch()
         page = limit * 4 + 16
@@ -94,42 +90,6 @@ def claims_take(
         if not taken:
             round_.wake_at(_next_retry_at(batch_ids, now))
         round_.claims = _mark(taken, owner=owner, now=now, lease_seconds=lease_seconds)
-    return round_
-
-
-_batch_workflow: dict[str, str] = {}
-
-
-def _plain(batch_ids: list[str] | None) -> bool:
-    """True when no stage of these batches' workflows has a resource, a cap or a timeout."""
-    if batch_ids is None:
-        return False
-    missing = [b for b in batch_ids if b not in _batch_workflow]
-    if missing:
-        if len(_batch_workflow) > 10000:
-            _batch_workflow.clear()
-        _batch_workflow.update(Batch.objects.filter(id__in=missing).values_list("id", "workflow"))
-    for batch_id in batch_ids:
-        try:
-            stages = registry.get(_batch_workflow.get(batch_id, "")).stages.values()
-        except KeyError:
-            return False
-        if any(s.resource or s.concurrency is not None or s.timeout for s in stages):
-            return False
-    return True
-
-
-def _take_plain(
-    batch_ids: list[str], *, owner: str, limit: int, now: datetime, lease_seconds: float
-) -> ClaimRound:
-    round_ = ClaimRound()
-    with transaction.atomic(savepoint=False):
-        rows = cellsql.claim_plain(
-            batch_ids, now, limit, owner=owner, lease_until=now + timedelta(seconds=lease_seconds)
-        )
-        if not rows:
-            round_.wake_at(_next_retry_at(batch_ids, now))
-    round_.claims = [_claim_of(r, r["mode"], r["params"], r["attempt"], None) for r in rows]
     return round_
 
 
