@@ -35,8 +35,21 @@ def sql_for(name: str, build) -> str:
     return _sql_cache[key]
 
 
+_adapted: dict[tuple[str, datetime], Any] = {}
+
+
 def ts(value: datetime | None) -> Any:
-    return None if value is None else connection.ops.adapt_datetimefield_value(value)
+    """A datetime as the backend stores it; the same instant recurs in every statement of a
+    round, so the (costly) adaptation is remembered for the last few."""
+    if value is None:
+        return None
+    key = (connection.vendor, value)
+    adapted = _adapted.get(key)
+    if adapted is None:
+        if len(_adapted) > 64:
+            _adapted.clear()
+        adapted = _adapted[key] = connection.ops.adapt_datetimefield_value(value)
+    return adapted
 
 
 def js(value: Any) -> Any:
