@@ -435,6 +435,7 @@ _BUILTINS: dict[str, str] = {
     "http": "suppliers.connectors.http_api:HttpApiConnector",
     "ownerclan": "suppliers.connectors.ownerclan:OwnerclanConnector",
     "domeggook": "suppliers.connectors.domeggook:DomeggookConnector",
+    "mall": "suppliers.connectors.mall:MallConnector",
 }
 _registered: dict[str, Factory] = {}
 
