@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -65,6 +66,9 @@ class InlineExecutor:
         pass
 
 
+GATHER_SECONDS = 0.002
+
+
 class ThreadExecutor:
     name = "threads"
 
@@ -98,8 +102,14 @@ class ThreadExecutor:
             out.append(
                 self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
             )
-            while True:
-                out.append(self._results.get_nowait())
+            # Short stages finish close together: wait a moment for their neighbours so one
+            # transaction records several (group commit) instead of one each.
+            gather_until = time.monotonic() + GATHER_SECONDS
+            while len(out) < len(self._running):
+                left = gather_until - time.monotonic()
+                out.append(
+                    self._results.get(timeout=left) if left > 0 else self._results.get_nowait()
+                )
         except queue.Empty:
             pass
         for outcome in out:
