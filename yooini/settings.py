@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "orchestrator",
     "source_data",
+    "suppliers",
 ]
 
 MIDDLEWARE = [
@@ -102,11 +103,16 @@ STATIC_ROOT = VAR_DIR / "static"
 YOOINI_EXECUTOR = os.environ.get("YOOINI_EXECUTOR", "threads")
 YOOINI_CONCURRENCY = int(os.environ.get("YOOINI_CONCURRENCY", "4"))
 # Workflows that ship with the project; users add theirs with YOOINI_WORKFLOW_MODULES.
-YOOINI_BUILTIN_WORKFLOW_MODULES = ["orchestrator.example"]
+YOOINI_BUILTIN_WORKFLOW_MODULES = ["orchestrator.example", "pipelines.supplier_collect"]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
 ]
 YOOINI_LEASE_SECONDS = float(os.environ.get("YOOINI_LEASE_SECONDS", "30"))
+
+# Fernet key(s) that encrypt supplier credentials at rest (comma-separated to rotate: the
+# first encrypts, all decrypt). Only from the environment, never a default: without it,
+# storing or reading credentials fails with an error naming this variable.
+YOOINI_CREDENTIALS_KEY = os.environ.get("YOOINI_CREDENTIALS_KEY", "")
 
 LOGGING = {
     "version": 1,
