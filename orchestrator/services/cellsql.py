@@ -163,24 +163,42 @@ def mark_done(
     children: Sequence[str],
     batch_id: str,
     partition: str,
-) -> bool:
+    event: tuple | None = None,
+) -> tuple[bool, bool]:
     """DONE for the holder of ``attempt`` only, releasing ``children`` of the same partition;
-    False (nothing written) for anyone else."""
+    nothing is written for anyone else. Returns (done, event written): where it saves a round
+    trip (PostgreSQL) the ``event`` row goes in the same statement, else the caller writes it."""
     done_params = [items, js(result), *[ts(now)] * 2, cell_id, attempt]
-    if connection.vendor == "postgresql" and children:
-        # One round trip instead of two: the release runs only if the DONE update matched.
-        sql = (
-            f"WITH done AS (UPDATE {CELL} {_DONE_SET} RETURNING id), "
-            f"released AS (UPDATE {CELL} SET waiting_on = waiting_on - 1 WHERE EXISTS (SELECT 1 FROM done) "
-            f"AND batch_id = %s AND {q('partition')} = %s AND stage IN ({_in(children)}) "
-            f"AND status = 'PENDING') SELECT count(*) FROM done"
-        )
-        return bool(fetch(sql, [*done_params, batch_id, partition, *children])[0][0])
+    if connection.vendor == "postgresql":
+        # One round trip instead of three: release and event only if the DONE update matched.
+        parts = [f"WITH done AS (UPDATE {CELL} {_DONE_SET} RETURNING id)"]
+        params: list[Any] = list(done_params)
+        if children:
+            parts.append(
+                f"released AS (UPDATE {CELL} SET waiting_on = waiting_on - 1 WHERE EXISTS "
+                f"(SELECT 1 FROM done) AND batch_id = %s AND {q('partition')} = %s "
+                f"AND stage IN ({_in(children)}) AND status = 'PENDING')"
+            )
+            params += [batch_id, partition, *children]
+        if event is not None:
+            parts.append(
+                f"logged AS (INSERT INTO {EVENT} ({q('type')}, payload, source, created_at, "
+                "correlation_id, causation_id, dispatched_at) SELECT %s, %s, %s, %s, %s, %s, %s "
+                "WHERE EXISTS (SELECT 1 FROM done))"
+            )
+            params += _event_params(event)
+        done = bool(fetch(", ".join(parts) + " SELECT count(*) FROM done", params)[0][0])
+        return done, done and event is not None
     if not execute(f"UPDATE {CELL} {_DONE_SET}", done_params):
-        return False
+        return False, False
     if children:
         release_children(batch_id, partition, children)
-    return True
+    return True, False
+
+
+def _event_params(row: tuple) -> list[Any]:
+    kind, payload, source, created, correlation, causation, dispatched = row
+    return [kind, js(payload), source, ts(created), correlation, causation, ts(dispatched)]
 
 
 def release_children(batch_id: str, partition: str, stages: Iterable[str]) -> None:
@@ -220,3 +238,39 @@ def insert_events(rows: list[tuple[str, dict, str, datetime, str, str, datetime 
             ),
         )
         execute(head + values, params)
+
+
+def can_mark_many() -> bool:
+    """Whether this database takes ``mark_done_many``'s one statement (UPDATE ... FROM ...
+    RETURNING: PostgreSQL, SQLite >= 3.35; MariaDB has no UPDATE ... RETURNING)."""
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
+def mark_done_many(done: list[tuple[int, int, int, Any]], *, now: datetime) -> set[int]:
+    """DONE for many (cell id, attempt, items, result) at once, each only for the holder of
+    its attempt; returns the ids that were marked."""
+    row = (
+        "(%s::bigint, %s::int, %s::int, %s::jsonb)"
+        if connection.vendor == "postgresql"
+        else "(%s, %s, %s, %s)"
+    )
+    params: list[Any] = []
+    for cell_id, attempt, items, result in done:
+        params += [cell_id, attempt, items, js(result)]
+    at = ts(now)
+    sql = (
+        f"WITH v(id, attempt, items, result) AS (VALUES {', '.join([row] * len(done))}) "
+        f"UPDATE {CELL} AS c SET status = 'DONE', item_count = v.items, result = v.result, "
+        f"finished_at = %s, updated_at = %s, next_attempt_at = NULL, error = '', error_type = '', "
+        f"traceback = '', lease_owner = '', lease_expires_at = NULL, deadline_at = NULL "
+        f"FROM v WHERE c.id = v.id AND c.attempt = v.attempt AND c.status = 'RUNNING' "
+        # SQLite's RETURNING sees only the updated table, and by its own name.
+        + ("RETURNING c.id" if connection.vendor == "postgresql" else "RETURNING id")
+    )
+    return {r[0] for r in fetch(sql, [*params, at, at])}

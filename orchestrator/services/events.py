@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -35,26 +36,33 @@ def _needs_delivery(event_type: str) -> bool:
     return subscribers.wants(event_type) or bool(registry.triggered_by(event_type))
 
 
+def event_row(event: NewEvent, now: datetime) -> tuple:
+    """The outbox row of an event: written already delivered when nobody here listens."""
+    return (
+        event.type,
+        event.payload,
+        event.source,
+        now,
+        event.correlation_id,
+        event.causation_id,
+        None if _needs_delivery(event.type) else now,
+    )
+
+
+def deliver_after_commit(rows: Iterable[tuple]) -> None:
+    """Schedule delivery of the rows among these that are waiting for it."""
+    if any(row[-1] is None for row in rows):
+        transaction.on_commit(events_dispatch_pending)
+
+
 def events_emit(events: Iterable[NewEvent]) -> int:
     """Write events in the current transaction; deliver them once it commits. Returns how many."""
     now = get_clock().now()
-    rows = [
-        (
-            e.type,
-            e.payload,
-            e.source,
-            now,
-            e.correlation_id,
-            e.causation_id,
-            None if _needs_delivery(e.type) else now,
-        )
-        for e in events
-    ]
+    rows = [event_row(e, now) for e in events]
     if not rows:
         return 0
     cellsql.insert_events(rows)
-    if any(row[-1] is None for row in rows):
-        transaction.on_commit(events_dispatch_pending)
+    deliver_after_commit(rows)
     return len(rows)
 
 

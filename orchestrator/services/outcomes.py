@@ -18,7 +18,7 @@ from ..core.workflow import Workflow, registry
 from ..execution import Claim, Outcome
 from ..models import CellStatus, StageRun
 from . import cellsql
-from .events import NewEvent, events_emit
+from .events import NewEvent, deliver_after_commit, event_row, events_emit
 from .resources import breaker_record
 
 log = logging.getLogger("yooini.engine")
@@ -61,8 +61,12 @@ def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
         return accepted
     with transaction.atomic(savepoint=False):
         events: list[NewEvent] = []
+        # A lone outcome may write its event in its own statement; several share one insert,
+        # and their DONE updates one statement where the database allows it.
+        fold_event = len(outcomes) == 1
+        marked = _mark_many(outcomes, now)
         for outcome in outcomes:
-            ok = _record_one(outcome, now, events)
+            ok = _record_one(outcome, now, events, fold_event=fold_event, marked=marked)
             accepted.append(ok)
             if ok:
                 events += _stage_events(outcome)
@@ -76,11 +80,36 @@ def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
     return accepted
 
 
-def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool:
+def _mark_many(outcomes: list[Outcome], now: datetime) -> set[int] | None:
+    """Mark the successes DONE together; ``None`` when each is to be marked on its own."""
+    oks = [o for o in outcomes if o.ok]
+    if len(oks) < 2 or not cellsql.can_mark_many():
+        return None
+    rows = [(o.claim.stage_run_id, o.claim.attempt, o.items, _jsonable(o.result)) for o in oks]
+    return cellsql.mark_done_many(rows, now=now)
+
+
+def _record_one(
+    outcome: Outcome,
+    now: datetime,
+    events: list[NewEvent],
+    *,
+    fold_event: bool = False,
+    marked: set[int] | None = None,
+) -> bool:
     claim = outcome.claim
     cell = {"partition": claim.partition, "stage": claim.stage, "attempt": claim.attempt}
-    if outcome.ok:
-        if not cellsql.mark_done(
+    if outcome.ok and marked is not None:
+        if claim.stage_run_id not in marked:
+            return False
+        children = _direct_children(claim)
+        if children:
+            cellsql.release_children(claim.batch_id, claim.partition, children)
+        events.append(_event("stage.completed", claim, {**cell, "items": outcome.items}))
+    elif outcome.ok:
+        completed = _event("stage.completed", claim, {**cell, "items": outcome.items})
+        row = event_row(completed, now) if fold_event else None
+        done, logged = cellsql.mark_done(
             claim.stage_run_id,
             claim.attempt,
             items=outcome.items,
@@ -89,9 +118,14 @@ def _record_one(outcome: Outcome, now: datetime, events: list[NewEvent]) -> bool
             children=_direct_children(claim),
             batch_id=claim.batch_id,
             partition=claim.partition,
-        ):
+            event=row,
+        )
+        if not done:
             return False
-        events.append(_event("stage.completed", claim, {**cell, "items": outcome.items}))
+        if logged:
+            deliver_after_commit([row])  # type: ignore[list-item]
+        else:
+            events.append(completed)
     else:
         held = StageRun.objects.filter(
             id=claim.stage_run_id, attempt=claim.attempt, status=CellStatus.RUNNING
