@@ -9,6 +9,7 @@ values adapted by the backend), and everything else stays on the ORM.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -64,16 +65,31 @@ def _in(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+_cursors = threading.local()
+
+
+def _cursor():
+    """This thread's cursor on its current database connection, made once per connection:
+    the hot path runs several statements per stage run and a new cursor each time costs more
+    than most of them. Django's cursor wrapper is kept, so query logging and wrappers see all."""
+    raw = connection.connection
+    cursor = getattr(_cursors, "cursor", None)
+    if cursor is None or raw is None or getattr(_cursors, "raw", None) is not raw:
+        cursor = connection.cursor()
+        _cursors.cursor, _cursors.raw = cursor, connection.connection
+    return cursor
+
+
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    cursor = _cursor()
+    cursor.execute(sql, params)
+    return cursor.rowcount
 
 
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    cursor = _cursor()
+    cursor.execute(sql, params)
+    return cursor.fetchall()
 
 
 def lock_dispatch() -> bool:
