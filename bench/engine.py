@@ -18,13 +18,12 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
-import uuid
 from pathlib import Path
+
+from databases import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -107,75 +106,28 @@ def main() -> int:
 
 
 def run_database(name: str, args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="yooini-bench-") as tmp:
-        env = dict(os.environ)
-        env["YOOINI_VAR_DIR"] = tmp  # nothing lands in the checkout's ./var
-        env["DJANGO_SETTINGS_MODULE"] = "yooini.settings"
-        env.setdefault("YOOINI_LOG_LEVEL", "ERROR")
-        dropper = None
-        if name == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        else:
-            try:
-                env["DATABASE_URL"], dropper = postgres_create(args.postgres_url)
-            except Exception as exc:  # noqa: BLE001 - report, and go on with other databases
-                return {"error": f"cannot create the PostgreSQL database: {exc!r}"}
-        out = Path(tmp) / "result.json"
-        cmd = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--child",
-            "--db-label",
-            name,
-            "--out",
-            str(out),
-            "--executor",
-            args.executor,
-            "--chain",
-            str(args.chain),
-            "--fanout",
-            str(args.fanout),
-            "--concurrency",
-            str(args.concurrency),
-            "--repeat",
-            str(args.repeat),
-            "--top",
-            str(args.top),
-        ]
-        if args.profile:
-            cmd.append("--profile")
-            if args.profile_out:
-                path = Path(args.profile_out)
-                cmd += ["--profile-out", str(path.with_name(f"{path.stem}-{name}{path.suffix}"))]
-        try:
-            proc = subprocess.run(cmd, env=env, cwd=ROOT)
-            if out.exists():
-                result = json.loads(out.read_text())
-            else:
-                result = {"error": f"child exited with {proc.returncode} and no result"}
-        finally:
-            if dropper is not None:
-                dropper()
-        return result
-
-
-def postgres_create(admin_url: str):
-    """Create a fresh database next to ``admin_url``'s; return its URL and a function dropping it."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    name = f"yooini_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(admin_url)
-    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-    def drop() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return bench_url, drop
+    child_args = [
+        "--db-label",
+        name,
+        "--executor",
+        args.executor,
+        "--chain",
+        str(args.chain),
+        "--fanout",
+        str(args.fanout),
+        "--concurrency",
+        str(args.concurrency),
+        "--repeat",
+        str(args.repeat),
+        "--top",
+        str(args.top),
+    ]
+    if args.profile:
+        child_args.append("--profile")
+        if args.profile_out:
+            path = Path(args.profile_out)
+            child_args += ["--profile-out", str(path.with_name(f"{path.stem}-{name}{path.suffix}"))]
+    return run_in_child(__file__, name, args.postgres_url, child_args, prefix="yooini_bench")
 
 
 def summarize(report: dict) -> dict:

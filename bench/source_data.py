@@ -23,13 +23,12 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
-import uuid
 from pathlib import Path
+
+from databases import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -132,94 +131,20 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
 
 
 def run_once(name: str, args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="yooini-bench-") as tmp:
-        env = dict(os.environ)
-        env["YOOINI_VAR_DIR"] = tmp  # nothing lands in the checkout's ./var
-        env["DJANGO_SETTINGS_MODULE"] = "yooini.settings"
-        env.setdefault("YOOINI_LOG_LEVEL", "ERROR")
-        dropper = None
-        if name == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        else:
-            create = postgres_create if name == "postgres" else mariadb_create
-            admin_url = args.postgres_url if name == "postgres" else args.mariadb_url
-            try:
-                env["DATABASE_URL"], dropper = create(admin_url)
-            except Exception as exc:  # noqa: BLE001 - report, and go on with other databases
-                return {"error": f"cannot create the {name} database: {exc!r}"}
-        out = Path(tmp) / "result.json"
-        cmd = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--child",
-            "--out",
-            str(out),
-            "--records",
-            str(args.records),
-            "--changed",
-            str(args.changed),
-            "--chunk-size",
-            str(args.chunk_size),
-            "--top",
-            str(args.top),
-        ]
-        if args.profile:
-            cmd.append("--profile")
-        try:
-            proc = subprocess.run(cmd, env=env, cwd=ROOT)
-            if out.exists():
-                result = json.loads(out.read_text())
-            else:
-                result = {"error": f"child exited with {proc.returncode} and no result"}
-        finally:
-            if dropper is not None:
-                dropper()
-        return result
-
-
-def postgres_create(admin_url: str):
-    """Create a fresh database next to ``admin_url``'s; return its URL and a function dropping it."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    name = f"yooini_bench_sd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(admin_url)
-    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-    def drop() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return bench_url, drop
-
-
-def mariadb_create(admin_url: str):
-    """As ``postgres_create``, for MariaDB (utf8mb4, as the settings ask for)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import MySQLdb
-
-    parts = urlsplit(admin_url)
-    name = f"yooini_bench_sd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-    def admin(sql: str) -> None:
-        conn = MySQLdb.connect(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 3306,
-            user=parts.username or "root",
-            password=parts.password or "",
-        )
-        try:
-            conn.cursor().execute(sql)
-        finally:
-            conn.close()
-
-    admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-    return bench_url, lambda: admin(f"DROP DATABASE IF EXISTS `{name}`")
+    admin_url = args.postgres_url if name == "postgres" else args.mariadb_url
+    child_args = [
+        "--records",
+        str(args.records),
+        "--changed",
+        str(args.changed),
+        "--chunk-size",
+        str(args.chunk_size),
+        "--top",
+        str(args.top),
+    ]
+    if args.profile:
+        child_args.append("--profile")
+    return run_in_child(__file__, name, admin_url, child_args, prefix="yooini_bench_sd")
 
 
 def summarize(report: dict) -> dict:
