@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 CELL = "yooini_stage_run"
 BATCH = "yooini_batch"
@@ -36,20 +36,20 @@ def sql_for(name: str, build) -> str:
     return _sql_cache[key]
 
 
-_adapted: dict[tuple[str, datetime], Any] = {}
+_adapted: dict[datetime, Any] = {}
 
 
 def ts(value: datetime | None) -> Any:
     """A datetime as the backend stores it; the same instant recurs in every statement of a
-    round, so the (costly) adaptation is remembered for the last few."""
+    round, so the (costly) adaptation is remembered for the last few (a process talks to one
+    database)."""
     if value is None:
         return None
-    key = (connection.vendor, value)
-    adapted = _adapted.get(key)
+    adapted = _adapted.get(value)
     if adapted is None:
         if len(_adapted) > 64:
             _adapted.clear()
-        adapted = _adapted[key] = connection.ops.adapt_datetimefield_value(value)
+        adapted = _adapted[value] = connection.ops.adapt_datetimefield_value(value)
     return adapted
 
 
@@ -68,28 +68,39 @@ def _in(values: Sequence[Any]) -> str:
 _cursors = threading.local()
 
 
-def _cursor():
-    """This thread's cursor on its current database connection, made once per connection:
-    the hot path runs several statements per stage run and a new cursor each time costs more
-    than most of them. Django's cursor wrapper is kept, so query logging and wrappers see all."""
-    raw = connection.connection
-    cursor = getattr(_cursors, "cursor", None)
-    if cursor is None or raw is None or getattr(_cursors, "raw", None) is not raw:
-        cursor = connection.cursor()
-        _cursors.cursor, _cursors.raw = cursor, connection.connection
+def _cursor(db) -> tuple[Any, bool]:
+    """This thread's cursor on its current connection, made once per connection, and whether
+    it is the driver's own (placeholders ``?`` on SQLite).
+
+    The hot path runs a few statements per stage run; Django's cursor wrapper costs more than
+    SQLite itself spends on most of them. When anything watches the queries (DEBUG, a test
+    counting them, an ``execute_wrapper``) Django's wrapper is used, so they see every one.
+    """
+    watched = bool(db.execute_wrappers) or db.queries_logged
+    if not watched:
+        db.ensure_connection()
+    key = (db.connection, watched)
+    if getattr(_cursors, "key", None) != key or db.connection is None:
+        cursor = db.cursor() if watched else db.connection.cursor()
+        _cursors.cursor, _cursors.key = cursor, (db.connection, watched)
+    return _cursors.cursor, not watched
+
+
+def _run(sql: str, params: Sequence[Any]):
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy's every attribute is a thread-local lookup
+    cursor, driver = _cursor(db)
+    if driver and db.vendor == "sqlite":
+        sql = sql.replace("%s", "?")
+    cursor.execute(sql, params)
     return cursor
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
-    cursor = _cursor()
-    cursor.execute(sql, params)
-    return cursor.rowcount
+    return _run(sql, params).rowcount
 
 
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    cursor = _cursor()
-    cursor.execute(sql, params)
-    return cursor.fetchall()
+    return _run(sql, params).fetchall()
 
 
 def lock_dispatch() -> bool:
