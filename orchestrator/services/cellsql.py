@@ -162,15 +162,27 @@ def _batch_filter(batch_ids: list[str] | None) -> tuple[str, list[Any]]:
 
 
 def mark_running(
-    ids: list[int], *, owner: str, now: datetime, lease_until: datetime, deadline: datetime | None
-) -> None:
+    ids: list[int],
+    *,
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+    deadline: datetime | None,
+    confirm: bool = False,
+) -> dict[int, int] | None:
+    """Mark the cells that are still PENDING as RUNNING. With ``confirm`` (PostgreSQL), return
+    {id: new attempt} of those this statement took, for a claimer holding no common lock."""
     at = ts(now)
-    execute(
+    sql = (
         f"UPDATE {CELL} SET status = 'RUNNING', attempt = attempt + 1, lease_owner = %s, "
         f"lease_expires_at = %s, started_at = %s, updated_at = %s, deadline_at = %s "
-        f"WHERE id IN ({_in(ids)}) AND status = 'PENDING'",
-        [owner, ts(lease_until), at, at, ts(deadline), *ids],
+        f"WHERE id IN ({_in(ids)}) AND status = 'PENDING'"
     )
+    params = [owner, ts(lease_until), at, at, ts(deadline), *ids]
+    if confirm:
+        return dict(fetch(sql + " RETURNING id, attempt", params))
+    execute(sql, params)
+    return None
 
 
 _DONE_SET = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 
 from ..core import breaker as br
@@ -69,8 +69,12 @@ def claims_take(
     round_ = ClaimRound()
     if limit <= 0:
         return round_
+    # With no limit to agree on, PostgreSQL claimers need no common lock: each re-checks
+    # PENDING on the rows it updates and keeps only those its statement returned.
+    confirm = connection.vendor == "postgresql" and _unlimited(batch_ids)
     with transaction.atomic(savepoint=False):
-        _lock_dispatch()
+        if not confirm:
+            _lock_dispatch()
         page = limit * 4 + 16
         rows = cellsql.ready_cells(batch_ids, now, page)
         if not rows:
@@ -89,7 +93,9 @@ def claims_take(
             taken += _beyond_first_page(batch_ids, now, set(groups), limit - len(taken), limits)
         if not taken:
             round_.wake_at(_next_retry_at(batch_ids, now))
-        round_.claims = _mark(taken, owner=owner, now=now, lease_seconds=lease_seconds)
+        round_.claims = _mark(
+            taken, owner=owner, now=now, lease_seconds=lease_seconds, confirm=confirm
+        )
     return round_
 
 
@@ -179,19 +185,56 @@ def _rows_by_id(ids: list[int]) -> list[dict]:
     ]
 
 
-def _mark(taken: list[dict], *, owner: str, now: datetime, lease_seconds: float) -> list[Claim]:
+def _mark(
+    taken: list[dict], *, owner: str, now: datetime, lease_seconds: float, confirm: bool = False
+) -> list[Claim]:
     """Mark the taken cells RUNNING for ``owner`` and return their claims."""
-    by_deadline: dict[datetime | None, list[int]] = {}
-    claims = []
+    by_deadline: dict[datetime | None, list[dict]] = {}
     for row in taken:
         timeout = _stage_timeout(row["workflow"], row["stage"])
         deadline = now + timedelta(seconds=timeout) if timeout else None
-        by_deadline.setdefault(deadline, []).append(row["id"])
-        claims.append(_claim_of(row, row["mode"], row["params"], row["attempt"] + 1, deadline))
+        by_deadline.setdefault(deadline, []).append(row)
     lease_until = now + timedelta(seconds=lease_seconds)
-    for deadline, ids in by_deadline.items():
-        cellsql.mark_running(ids, owner=owner, now=now, lease_until=lease_until, deadline=deadline)
-    return claims
+    claims = []
+    for deadline, rows in by_deadline.items():
+        got = cellsql.mark_running(
+            [r["id"] for r in rows],
+            owner=owner,
+            now=now,
+            lease_until=lease_until,
+            deadline=deadline,
+            confirm=confirm,
+        )
+        for row in rows:
+            if got is None:
+                claims.append(
+                    _claim_of(row, row["mode"], row["params"], row["attempt"] + 1, deadline)
+                )
+            elif row["id"] in got:
+                claims.append(_claim_of(row, row["mode"], row["params"], got[row["id"]], deadline))
+    return sorted(claims, key=lambda c: c.stage_run_id)
+
+
+_batch_workflow: dict[str, str] = {}
+
+
+def _unlimited(batch_ids: list[str] | None) -> bool:
+    """True when no stage of these batches' workflows uses a resource or a cap."""
+    if batch_ids is None:
+        return False
+    missing = [b for b in batch_ids if b not in _batch_workflow]
+    if missing:
+        if len(_batch_workflow) > 10000:
+            _batch_workflow.clear()
+        _batch_workflow.update(Batch.objects.filter(id__in=missing).values_list("id", "workflow"))
+    for batch_id in batch_ids:
+        try:
+            stages = registry.get(_batch_workflow.get(batch_id, "")).stages.values()
+        except KeyError:
+            return False
+        if any(stage.resource or stage.concurrency is not None for stage in stages):
+            return False
+    return True
 
 
 def _running_counts(groups: list[dict]) -> dict[tuple, int]:
