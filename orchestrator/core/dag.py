@@ -53,7 +53,3 @@ def downstream_closure(deps: Mapping[str, Iterable[str]], stage: str) -> set[str
                 seen.add(child)
                 todo.append(child)
     return seen
-
-
-def direct_downstream(deps: Mapping[str, Iterable[str]], stage: str) -> list[str]:
-    return [name for name, upstream in deps.items() if stage in upstream]

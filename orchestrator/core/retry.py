@@ -42,12 +42,6 @@ class Retry:
             return False
         return failures < self.attempts
 
-    def should_retry_named(self, failures: int, error_type: str) -> bool:
-        """As ``should_retry`` for an error known only by its class name (from another process)."""
-        if any(error_type == t.__name__ for t in self.no_retry_on):
-            return False
-        return failures < self.attempts
-
     def delay(self, failures: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before the attempt that follows ``failures`` failures."""
         n = max(failures, 1)

@@ -79,9 +79,3 @@ def breaker_record(name: str, *, ok: bool, now: datetime, correlation_id: str) -
                 )
             ]
         )
-
-
-def breaker_reset(name: str) -> None:
-    ResourceState.objects.filter(name=name).update(
-        breaker_status=br.CLOSED, breaker_failures=0, breaker_opened_at=None
-    )
