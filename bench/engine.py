@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 import traceback
+import types
 from pathlib import Path
 
 from databases import run_in_child
@@ -375,10 +376,7 @@ def baseline(chain: int, fanout: int, concurrency: int) -> dict:
     from orchestrator import registry
     from orchestrator.execution import Claim, execute_claim
 
-    class Ctx:
-        pass
-
-    ctx = Ctx()
+    ctx = types.SimpleNamespace()  # the no-op stage never reads its context
 
     def plain(n: int) -> float:
         best = float("inf")

@@ -132,5 +132,11 @@ def _items_per_stage(batch_id: str) -> dict[str, int]:
     return {r["stage"]: r["n"] or 0 for r in rows}
 
 
-def exit_for(batch: Batch) -> None:
+def run_to_end(batch_id: str, opts: dict) -> None:
+    """What ``run``, ``resume`` and ``retry`` end with: run the batch with the command's
+    executor options, print its summary, exit 0 only if it COMPLETED."""
+    batch = run_with_progress(
+        batch_id, executor=opts["executor"], concurrency=opts["concurrency"], quiet=opts["quiet"]
+    )
+    print_summary(batch)
     sys.exit(0 if batch.status == "COMPLETED" else 1)

@@ -62,11 +62,11 @@ class LeaseLost(Exception):
 
 
 class StageTimeout(Exception):
-    pass
+    """A stage run went past its stage's timeout; the retry policy decides what follows."""
 
 
 class UnknownStage(Exception):
-    pass
+    """A cell names a stage its workflow no longer defines (a batch resumed after a change)."""
 
 
 @dataclass

@@ -63,7 +63,7 @@ class InlineExecutor:
         return []
 
     def close(self) -> None:
-        pass
+        """Nothing to release: stages ran in the caller's thread."""
 
 
 GATHER_SECONDS = 0.002
@@ -98,7 +98,7 @@ class ThreadExecutor:
 
     def poll(self, timeout: float) -> list[Outcome]:
         out: list[Outcome] = []
-        try:
+        with contextlib.suppress(queue.Empty):  # nothing (more) finished in time
             out.append(
                 self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
             )
@@ -110,8 +110,6 @@ class ThreadExecutor:
                 out.append(
                     self._results.get(timeout=left) if left > 0 else self._results.get_nowait()
                 )
-        except queue.Empty:
-            pass
         for outcome in out:
             self._running.pop((outcome.claim.stage_run_id, outcome.claim.attempt), None)
         return out

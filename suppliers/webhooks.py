@@ -60,7 +60,7 @@ from suppliers.connectors import (
     SupplierRecord,
 )
 from suppliers.connectors.contract import short
-from suppliers.connectors.http_api import record_from_item
+from suppliers.connectors.http_api import DEFAULT_FIELDS, record_from_item
 
 from .crypto import CredentialsError
 from .models import DeliveryStatus, Supplier, WebhookDelivery
@@ -76,16 +76,6 @@ EVENT_TYPE = "supplier.product.received"
 DEFAULT_TOLERANCE_SECONDS = 300
 REJECTED_KEPT = 100
 _EVENT_ID_MAX = WebhookDelivery._meta.get_field("event_id").max_length
-FIELDS = {
-    "source_id": "id",
-    "name": "name",
-    "price": "price",
-    "stock": "stock",
-    "images": "images",
-    "category": "category",
-    "options": "options",
-    "updated_at": "updated_at",
-}
 
 
 @dataclass(frozen=True)
@@ -309,7 +299,7 @@ def _items(payload: Any) -> list | None:
 def _records(
     items: list, settings: Mapping[str, Any]
 ) -> tuple[list[SupplierRecord], list[dict[str, Any]]]:
-    fields = {**FIELDS, **dict(settings.get("fields") or {})}
+    fields = {**DEFAULT_FIELDS, **dict(settings.get("fields") or {})}
     records: list[SupplierRecord] = []
     rejected: list[dict[str, Any]] = []
     seen: set[str] = set()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 
 class CycleError(ValueError):
-    pass
+    """Stages that run after each other in a circle: no order can satisfy them."""
 
 
 def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:

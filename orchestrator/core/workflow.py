@@ -56,7 +56,7 @@ class Stage:
 
 
 class DefinitionError(ValueError):
-    pass
+    """A workflow declared wrongly (unknown stage, mode or partition source); says which."""
 
 
 class Workflow:

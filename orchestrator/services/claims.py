@@ -23,17 +23,7 @@ from . import cellsql
 from .events import NewEvent, events_emit
 from .resources import breaker_policy_of, breaker_state_of, rate_limit_of
 
-CLAIM_FIELDS = (
-    "id",
-    "attempt",
-    "failures",
-    "batch_id",
-    "workflow",
-    "partition",
-    "stage",
-    "resource",
-    "checkpoint",
-)
+CLAIM_FIELDS = cellsql.READY_COLUMNS
 
 
 @dataclass

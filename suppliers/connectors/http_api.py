@@ -253,7 +253,7 @@ def _preview(response: httpx.Response, limit: int = 200) -> str:
 
 # --- kind "http" ---------------------------------------------------------------------------
 
-_DEFAULT_FIELDS = {
+DEFAULT_FIELDS = {
     "source_id": "id",
     "name": "name",
     "price": "price",
@@ -279,7 +279,7 @@ class HttpApiConnector(BaseConnector):
             raise ConfigError(f"http pagination must be page, cursor or none, not {self._mode!r}")
         if self._mode == "cursor" and not settings.get("next_cursor_path"):
             raise ConfigError("http cursor pagination needs setting: next_cursor_path")
-        self._fields = {**_DEFAULT_FIELDS, **dict(settings.get("fields") or {})}
+        self._fields = {**DEFAULT_FIELDS, **dict(settings.get("fields") or {})}
         self._page_size = int(settings.get("page_size", 100))
         self._transport = Transport(
             policy=RetryPolicy.from_settings(settings),

@@ -98,8 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: keeps test output clean."""
 
 
 def _json(status: int, data: Any, headers: dict[str, str] | None = None):

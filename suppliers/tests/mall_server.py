@@ -263,5 +263,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: keeps test output clean."""

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...console import console, exit_for, print_summary, run_with_progress
+from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_resume
 from ..base import EngineCommand, add_run_options
@@ -21,11 +21,4 @@ class Command(EngineCommand):
         except BatchConflict as exc:
             raise CommandError(str(exc)) from exc
         console.print(f"resuming batch [bold]{batch.id}[/] of {batch.workflow}")
-        batch = run_with_progress(
-            batch.id,
-            executor=opts["executor"],
-            concurrency=opts["concurrency"],
-            quiet=opts["quiet"],
-        )
-        print_summary(batch)
-        exit_for(batch)
+        run_to_end(batch.id, opts)

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...console import console, exit_for, print_summary, run_with_progress
+from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_retry
 from ..base import EngineCommand, add_run_options
@@ -28,12 +28,4 @@ class Command(EngineCommand):
         console.print(f"{count} cell(s) of batch [bold]{opts['batch']}[/] will run again")
         if opts["no_run"]:
             return
-        batch = Batch.objects.get(id=opts["batch"])
-        batch = run_with_progress(
-            batch.id,
-            executor=opts["executor"],
-            concurrency=opts["concurrency"],
-            quiet=opts["quiet"],
-        )
-        print_summary(batch)
-        exit_for(batch)
+        run_to_end(opts["batch"], opts)

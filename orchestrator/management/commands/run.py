@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...console import console, exit_for, print_summary, run_with_progress
+from ...console import console, run_to_end
 from ...core.workflow import DefinitionError
 from ...services.batches import BatchConflict, batch_start
 from ..base import EngineCommand, add_run_options
@@ -36,11 +36,4 @@ class Command(EngineCommand):
         batch = started.batch
         verb = "resuming" if started.resumed else "started"
         console.print(f"{verb} batch [bold]{batch.id}[/] of {batch.workflow} in mode {batch.mode}")
-        batch = run_with_progress(
-            batch.id,
-            executor=opts["executor"],
-            concurrency=opts["concurrency"],
-            quiet=opts["quiet"],
-        )
-        print_summary(batch)
-        exit_for(batch)
+        run_to_end(batch.id, opts)
