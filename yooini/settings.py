@@ -31,6 +31,11 @@ INSTALLED_APPS = [
     "orchestrator",
     "source_data",
     "suppliers",
+    "markets",
+    "markets.buyma",
+    "pricing",
+    "media",
+    "ai",
 ]
 
 MIDDLEWARE = [
