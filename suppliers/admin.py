@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from .connectors import kinds
 from .crypto import CredentialsError, credentials_encrypt
-from .models import Supplier, WebhookDelivery
+from .models import Supplier, SupplierBrand, WebhookDelivery
 from .services import supplier_cursor_reset, supplier_save, supplier_set_credentials
 
 
@@ -59,9 +59,18 @@ class SupplierForm(forms.ModelForm):
         return value
 
 
+class SupplierBrandInline(admin.TabularInline):
+    """The brand units collected one by one (partitions "supplier/label")."""
+
+    model = SupplierBrand
+    fields = ("brand", "label", "enabled")
+    extra = 0
+
+
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     form = SupplierForm
+    inlines = (SupplierBrandInline,)
     list_display = ("name", "kind", "enabled", "credentials_status", "cursor_updated_at")
     list_filter = ("kind", "enabled")
     search_fields = ("name",)

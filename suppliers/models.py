@@ -8,6 +8,7 @@ is the engine's memory of the last finished read (the connector keeps none).
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 # source_system is 50 characters; the name also goes into a URL path and a resource name.
 NAME_MAX = 50
@@ -85,3 +86,29 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_id}:{self.event_id} {self.status}"
+
+
+class SupplierBrand(models.Model):
+    """One brand of one supplier collected as its own unit: a partition of the BUYMA workflow
+    ("okmall/NIKE"), so one brand's failure or slowness never holds up the others.
+
+    ``brand`` is written as the supplier writes it (okmall: "나이키(NIKE)"); empty means every
+    brand of the supplier (a feed that is read whole). ``label`` names the unit in partitions,
+    events and the dashboard; it is unique per supplier.
+    """
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="brands")
+    brand = models.CharField(max_length=200, blank=True, default="")
+    label = models.CharField(max_length=100, validators=[name_validator])
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(editable=False, default=timezone.now)
+
+    class Meta:
+        db_table = "yooini_supplier_brand"
+        ordering = ("supplier__name", "label")
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "label"], name="supplier_brand_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier.name}/{self.label}"

@@ -9,6 +9,7 @@ signature; logs name the keys that were set, never a value.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ from source_data.services import UpsertResult, source_data_upsert_many
 from suppliers.connectors import Connector, SupplierRecord, connector_for, kinds
 
 from .crypto import credentials_decrypt, credentials_encrypt, credentials_rotate
-from .models import Supplier
+from .models import Supplier, SupplierBrand
 
 log = logging.getLogger("yooini.suppliers")
 
@@ -47,6 +48,36 @@ def supplier_create(
     if credentials:
         log.info("supplier %s created with credentials (keys: %s)", name, sorted(credentials))
     return supplier
+
+
+_LATIN_IN_BRACKETS = re.compile(r"\(([^()]*[A-Za-z][^()]*)\)\s*$")
+_NOT_LABEL = re.compile(r"[^\w.-]+")
+
+
+def brand_label(brand: str) -> str:
+    """A short, stable name for a brand unit: the Latin name okmall puts in brackets
+    ("나이키(NIKE)" -> "NIKE"), else the brand itself, with spaces as "_" ("NEW_BALANCE");
+    "all" for the whole supplier."""
+    found = _LATIN_IN_BRACKETS.search(brand)
+    text = (found.group(1) if found else brand).strip()
+    return _NOT_LABEL.sub("_", text).strip("_")[:100] or "all"
+
+
+def supplier_brand_add(
+    *, supplier: Supplier | str, brand: str = "", label: str | None = None, enabled: bool = True
+) -> SupplierBrand:
+    """Collect ``brand`` of ``supplier`` as its own unit (idempotent by label; an existing
+    unit gets the brand and enabled flag given). ``brand=""`` is the whole supplier."""
+    if isinstance(supplier, str):
+        supplier = Supplier.objects.get(name=supplier)
+    unit, _ = SupplierBrand.objects.update_or_create(
+        supplier=supplier,
+        label=label or brand_label(brand),
+        defaults={"brand": brand, "enabled": enabled},
+        create_defaults={"brand": brand, "enabled": enabled, "created_at": get_clock().now()},
+    )
+    unit.full_clean()
+    return unit
 
 
 def supplier_save(*, supplier: Supplier) -> Supplier:

@@ -19,6 +19,7 @@ supplier, an unreadable credentials key) fail the cell at once: list them in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from source_data.services import UpsertResult
 from suppliers.connectors import (
     AuthError,
     ConfigError,
+    Connector,
     ReadResult,
     SourceError,
     Unsupported,
@@ -106,24 +108,8 @@ def collect(ctx, partition: str) -> dict[str, Any]:
         return {"items": 0, "skipped": "supplier is disabled"}
     progress = CollectProgress.resume(ctx.checkpoint, start=supplier.cursor)
     if not progress.done:
-        connector = supplier_connector(supplier)
-        try:
-            while not progress.done:
-                before = progress.cursor
-                page = connector.read(before)
-                stored = supplier_records_upsert(
-                    supplier_name=supplier.name, records=page.records, batch_id=ctx.batch_id
-                )
-                progress.add(page, stored)
-                if not page.done and progress.cursor == before:
-                    raise SourceError(
-                        f"{supplier.kind} connector returned the cursor it was given; "
-                        "the read would never end"
-                    )
-                # Fenced: raises LeaseLost if another runner took this cell over meanwhile.
-                ctx.save_checkpoint(asdict(progress))
-        finally:
-            connector.close()
+        with supplier_connector(supplier) as connector:
+            collect_read(ctx, supplier_name=supplier.name, connector=connector, progress=progress)
     supplier_cursor_save(supplier=supplier, cursor=progress.cursor)
     result = progress.result()
     ctx.emit(
@@ -131,3 +117,32 @@ def collect(ctx, partition: str) -> dict[str, Any]:
         {"supplier": supplier.name, **{k: result[k] for k in _EVENT_FIELDS}},
     )
     return result
+
+
+def collect_read(
+    ctx,
+    *,
+    supplier_name: str,
+    connector: Connector,
+    progress: CollectProgress,
+    on_page: Callable[[ReadResult], None] | None = None,
+) -> None:
+    """Read pages from ``progress.cursor`` to the end into source data, saving the progress as
+    the stage's checkpoint after each page. ``on_page`` sees each page once its records are
+    stored (in the same attempt; a page read again after a crash is seen again)."""
+    while not progress.done:
+        before = progress.cursor
+        page = connector.read(before)
+        stored = supplier_records_upsert(
+            supplier_name=supplier_name, records=page.records, batch_id=ctx.batch_id
+        )
+        if on_page is not None:
+            on_page(page)
+        progress.add(page, stored)
+        if not page.done and progress.cursor == before:
+            raise SourceError(
+                f"{connector.kind} connector returned the cursor it was given; "
+                "the read would never end"
+            )
+        # Fenced: raises LeaseLost if another runner took this cell over meanwhile.
+        ctx.save_checkpoint(asdict(progress))

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "pricing",
     "media",
     "ai",
+    "pipelines",
 ]
 
 MIDDLEWARE = [

@@ -43,7 +43,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -66,7 +66,7 @@ from suppliers.connectors.contract import (
 )
 from suppliers.connectors.http_api import RetryPolicy, Transport, _tls_context
 from suppliers.malls.errors import ParseError
-from suppliers.malls.product import MallOption, MallProduct
+from suppliers.malls.product import ListingItem, MallOption, MallProduct
 from suppliers.malls.sites import MallSite, site_for
 
 BROWSER_HEADERS = {
@@ -238,6 +238,33 @@ class MallConnector(BaseConnector):
                 f"the page is product {product.product_id}, not {product_id}",
             )
         return product
+
+    # --- the quick scan (price and stock of known products) -------------------------------
+
+    def listing_items(self) -> Iterator[ListingItem]:
+        """Every product card of every configured brand, following the next-page links.
+
+        One request per listing page and none per product: what a partial run compares with
+        the stored products to find the few whose page must be read again. A listing that does
+        not parse raises ``SourceError`` like ``read`` does.
+        """
+        for brand in self._brands:
+            path: str | None = self._site.listing_path_for(brand)
+            seen: set[str] = set()
+            while path is not None:
+                if path in seen:
+                    raise SourceError(f"{self._site.name}: the listing of {brand!r} loops")
+                seen.add(path)
+                page = self._guarded(lambda p=path, b=brand: self._listing(p, b))
+                yield from page.items
+                path = self._relative(page.next_page_url) if page.next_page_url else None
+
+    def product_record(self, product_id: str) -> SupplierRecord | RejectedRow:
+        """One product page read again, as ``read`` would give it (a page that is gone or does
+        not parse is a ``RejectedRow``)."""
+        path = self._site.product_path_for(product_id)
+        product = self._guarded(lambda: self._product(product_id, path))
+        return product if isinstance(product, RejectedRow) else record_from_product(product)
 
     # --- stock -----------------------------------------------------------------------------
 

@@ -56,7 +56,9 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
         link = card.css_first('a[href*="/products/view"]')
         href = link.attributes.get("href") if link is not None else None
         url = urljoin(base_url, href) if href else f"{ORIGIN}/products/view?no={product_id}"
-        items[product_id] = ListingItem(product_id=product_id, url=url)
+        items[product_id] = ListingItem(
+            product_id=product_id, url=url, price=_card_price(card), sizes=_card_sizes(card)
+        )
 
     next_link = tree.css_first(".next a.nextPage[href]")
     next_href = next_link.attributes.get("href") if next_link is not None else None
@@ -67,6 +69,20 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
         next_page_url=urljoin(base_url, next_href) if next_href else None,
         total_count=_int_or_none(_attr(tree.css_first('input[name="total_count"]'), "value")),
     )
+
+
+def _card_price(card: LexborNode) -> int | None:
+    """The card's selling price: ``.okmall_price`` carries it as a plain number in ``val``."""
+    node = card.css_first(".okmall_price[val]")
+    return _int_or_none(_attr(node, "val")) if node is not None else None
+
+
+def _card_sizes(card: LexborNode) -> tuple[str, ...] | None:
+    """The sizes the card lists as buyable now (``.t_size``: "95 , 100 , 105 ")."""
+    node = card.css_first(".t_size")
+    if node is None:
+        return None
+    return tuple(size for size in (s.strip() for s in _node_text(node).split(",")) if size)
 
 
 def parse_product(html: str, url: str) -> MallProduct:

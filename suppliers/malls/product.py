@@ -60,10 +60,17 @@ class MallProduct:
 
 @dataclass(frozen=True, slots=True)
 class ListingItem:
-    """One product card on a listing page."""
+    """One product card on a listing page.
+
+    ``price`` (KRW) and ``sizes`` (the sizes the card says can be bought now) are what the card
+    shows, ``None`` when it shows nothing: enough to tell whether a known product changed without
+    fetching its page.
+    """
 
     product_id: str
     url: str
+    price: int | None = None
+    sizes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,6 +242,15 @@ def test_okmall_listing_cards_total_and_next_page():
     )
 
 
+def test_okmall_listing_cards_carry_price_and_buyable_sizes():
+    page = okmall.parse_listing(_page("okmall", "okmall_niki_product_list.html"), OKMALL_LIST_URL)
+
+    first, second = page.items[:2]
+    assert (first.price, first.sizes) == (56000, ("95", "100", "105"))
+    assert (second.price, second.sizes) == (53000, ("28", "30", "32", "34"))
+    assert all(item.price and item.price > 0 for item in page.items)
+
+
 def test_okmall_listing_skips_scratched_goods():
     html = _edit(
         _page("okmall", "okmall_niki_product_list.html"),

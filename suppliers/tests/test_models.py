@@ -159,6 +159,9 @@ def _form(**changes) -> dict:
         "enabled": "on",
         "new_credentials": "",
         "_save": "Save",
+        # The brand units inline's management form (no units).
+        "brands-TOTAL_FORMS": "0",
+        "brands-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
