@@ -1,0 +1,1 @@
+"""Data files shipped with the ai app (the fashion glossary)."""
