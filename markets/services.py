@@ -637,7 +637,10 @@ def _record_success(listing, content, step, plan, *, dry_run: bool) -> None:
         status = ListingStatus.OUT_OF_STOCK if content.out_of_stock else live_status
     else:
         status = ListingStatus.SUSPENDED
-    listing.status = ListingStatus.DRY_RUN if dry_run else status
+    # A dry run shows what the listing would be where it matters to a person: out of stock
+    # and suspended as such; listed (pending, published) as "dry run".
+    shown = status in (ListingStatus.OUT_OF_STOCK, ListingStatus.SUSPENDED)
+    listing.status = ListingStatus.DRY_RUN if dry_run and not shown else status
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class PipelineProduct(models.Model):
     texts = models.JSONField(null=True, blank=True)
     needs_human = models.BooleanField(default=False)
     image_hash = models.CharField(max_length=64, blank=True, default="")
+    # Storage keys of the stored images, in order (public URLs are made when listing).
     images = models.JSONField(default=list, blank=True)
     price_jpy = models.PositiveIntegerField(null=True, blank=True)
     price_decision = models.JSONField(null=True, blank=True)

@@ -57,7 +57,10 @@ def products_seen(unit: CollectUnit, source_ids: Iterable[str], *, batch_id: str
             batch_size=CHUNK,
             update_conflicts=True,
             unique_fields=["supplier", "source_id"],
-            update_fields=["unit", "state", "seen_batch"],
+            # A whole-supplier read keeps the brand unit a product already belongs to.
+            update_fields=["unit", "state", "seen_batch"]
+            if unit.label
+            else ["state", "seen_batch"],
         )
 
 

@@ -109,7 +109,12 @@ STATIC_ROOT = VAR_DIR / "static"
 YOOINI_EXECUTOR = os.environ.get("YOOINI_EXECUTOR", "threads")
 YOOINI_CONCURRENCY = int(os.environ.get("YOOINI_CONCURRENCY", "4"))
 # Workflows that ship with the project; users add theirs with YOOINI_WORKFLOW_MODULES.
-YOOINI_BUILTIN_WORKFLOW_MODULES = ["orchestrator.example", "pipelines.supplier_collect"]
+YOOINI_BUILTIN_WORKFLOW_MODULES = [
+    "orchestrator.example",
+    "pipelines.supplier_collect",
+    "pipelines.buyma",
+    "pipelines.product_sync",
+]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
 ]
@@ -119,6 +124,42 @@ YOOINI_LEASE_SECONDS = float(os.environ.get("YOOINI_LEASE_SECONDS", "30"))
 # first encrypts, all decrypt). Only from the environment, never a default: without it,
 # storing or reading credentials fails with an error naming this variable.
 YOOINI_CREDENTIALS_KEY = os.environ.get("YOOINI_CREDENTIALS_KEY", "")
+
+# Where the project keeps its files (SQLite database, images, the sample's state).
+YOOINI_VAR_DIR = VAR_DIR
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# Images (media/): stored on the local disk under YOOINI_MEDIA_ROOT, or on any S3-compatible
+# store (Cloudflare R2) with YOOINI_MEDIA_STORAGE=s3 and the YOOINI_MEDIA_S3_* settings.
+YOOINI_MEDIA_STORAGE = os.environ.get("YOOINI_MEDIA_STORAGE", "local")
+YOOINI_MEDIA_ROOT = Path(os.environ.get("YOOINI_MEDIA_ROOT", VAR_DIR / "media")).resolve()
+YOOINI_MEDIA_PUBLIC_URL = os.environ.get("YOOINI_MEDIA_PUBLIC_URL", "")
+# Hosts (or host:port) images may come from even though they are private or loopback.
+YOOINI_MEDIA_ALLOWED_HOSTS = _list("YOOINI_MEDIA_ALLOWED_HOSTS")
+# Download limits (bytes, pixels, seconds), redirects followed, downloads at once.
+YOOINI_MEDIA_MAX_BYTES = int(os.environ.get("YOOINI_MEDIA_MAX_BYTES", 15 * 1024 * 1024))
+YOOINI_MEDIA_MAX_PIXELS = int(os.environ.get("YOOINI_MEDIA_MAX_PIXELS", 40_000_000))
+YOOINI_MEDIA_TIMEOUT = float(os.environ.get("YOOINI_MEDIA_TIMEOUT", "20"))
+YOOINI_MEDIA_MAX_REDIRECTS = int(os.environ.get("YOOINI_MEDIA_MAX_REDIRECTS", "5"))
+YOOINI_MEDIA_FETCH_CONCURRENCY = int(os.environ.get("YOOINI_MEDIA_FETCH_CONCURRENCY", "8"))
+YOOINI_MEDIA_S3_BUCKET = os.environ.get("YOOINI_MEDIA_S3_BUCKET", "")
+YOOINI_MEDIA_S3_ENDPOINT_URL = os.environ.get("YOOINI_MEDIA_S3_ENDPOINT_URL", "")
+YOOINI_MEDIA_S3_REGION = os.environ.get("YOOINI_MEDIA_S3_REGION", "auto")
+YOOINI_MEDIA_S3_PREFIX = os.environ.get("YOOINI_MEDIA_S3_PREFIX", "")
+YOOINI_MEDIA_S3_ACCESS_KEY_ID = os.environ.get("YOOINI_MEDIA_S3_ACCESS_KEY_ID", "")
+YOOINI_MEDIA_S3_SECRET_ACCESS_KEY = os.environ.get("YOOINI_MEDIA_S3_SECRET_ACCESS_KEY", "")
+
+# Translation (ai/): "offline" needs no network or key; "openai" / "anthropic" use the
+# official SDKs with YOOINI_OPENAI_API_KEY / YOOINI_ANTHROPIC_API_KEY and YOOINI_AI_MODEL.
+YOOINI_AI_PROVIDER = os.environ.get("YOOINI_AI_PROVIDER", "offline")
+
+# BUYMA: our own buyer ids (never treated as competitors) and the limited brands we may list.
+YOOINI_BUYMA_OWN_BUYER_IDS = os.environ.get("YOOINI_BUYMA_OWN_BUYER_IDS", "")
+YOOINI_BUYMA_ALLOWED_LIMITED_BRANDS = _list("YOOINI_BUYMA_ALLOWED_LIMITED_BRANDS")
 
 LOGGING = {
     "version": 1,

@@ -17,8 +17,11 @@ product runs no query.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
+import threading
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -336,6 +339,23 @@ class CategoryMatch:
     matched_text: str | None  # the keyword found in the name or path
 
 
+MASTER_CACHE_SECONDS = 300
+_MASTER_CACHE: dict[tuple, tuple[float, Mapper]] = {}
+_MASTER_LOCK = threading.Lock()
+
+
+def master_cache_clear() -> None:
+    """Forget the indexed master data (after a load in this process)."""
+    with _MASTER_LOCK:
+        _MASTER_CACHE.clear()
+
+
+def _master_fingerprint() -> tuple:
+    """Row counts of the master tables: a reload that adds or removes rows shows here."""
+    models = (BuymaBrand, BuymaCategory, BuymaColor, BuymaSize, BuymaSeason)
+    return tuple(model.objects.count() for model in models)
+
+
 class Mapper:
     """The master data and the mappings, in memory, with the rules that use them."""
 
@@ -391,17 +411,34 @@ class Mapper:
 
     @classmethod
     def load(cls) -> Mapper:
-        """Read the master tables and every mapping row once (a few queries in all)."""
-        return cls(
-            brands=BuymaBrand.objects.values_list("id", "name", "limited").iterator(5000),
-            categories=BuymaCategory.objects.values_list("id", "paths", "name", "limited"),
-            colors=BuymaColor.objects.values_list("id", "name"),
-            sizes=BuymaSize.objects.values_list("size_id", "name", "category_id"),
-            seasons=BuymaSeason.objects.values_list("id", "name"),
-            mappings=BuymaMapping.objects.values_list(
-                "kind", "source_value", "target_id", "origin"
-            ).iterator(5000),
-        )
+        """The master data (indexed once per process and reused while the tables keep their
+        row counts and for at most ``MASTER_CACHE_SECONDS``) and every mapping row, read now,
+        so a person's correction counts from the next batch on."""
+        mappings = BuymaMapping.objects.values_list(
+            "kind", "source_value", "target_id", "origin"
+        ).iterator(5000)
+        key = _master_fingerprint()
+        with _MASTER_LOCK:
+            cached = _MASTER_CACHE.get(key)
+            if cached is None or time.monotonic() - cached[0] > MASTER_CACHE_SECONDS:
+                template = cls(
+                    brands=BuymaBrand.objects.values_list("id", "name", "limited").iterator(5000),
+                    categories=BuymaCategory.objects.values_list("id", "paths", "name", "limited"),
+                    colors=BuymaColor.objects.values_list("id", "name"),
+                    sizes=BuymaSize.objects.values_list("size_id", "name", "category_id"),
+                    seasons=BuymaSeason.objects.values_list("id", "name"),
+                    mappings=(),
+                )
+                _MASTER_CACHE.clear()
+                _MASTER_CACHE[key] = cached = (time.monotonic(), template)
+        # A shallow copy shares the read-only master indexes; the mapping tables and this
+        # batch's memo are its own.
+        mapper = copy.copy(cached[1])
+        mapper._human, mapper._stored_rule, mapper._learned, mapper._memo = {}, {}, {}, {}
+        for kind, source, target, origin in mappings:
+            table = mapper._human if origin == _HUMAN else mapper._stored_rule
+            table[(kind, source)] = target
+        return mapper
 
     # --- the shared lookup order ---------------------------------------------------------
 

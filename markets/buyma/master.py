@@ -27,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from .mapping import master_cache_clear
 from .models import (
     BuymaArea,
     BuymaBrand,
@@ -162,6 +163,7 @@ def buyma_master_load(directory: str | Path | None = None) -> dict[str, TableCou
         base,
         ", ".join(f"{name} {c.rows} rows" for name, c in counts.items()),
     )
+    master_cache_clear()
     return counts
 
 

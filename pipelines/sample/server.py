@@ -10,6 +10,7 @@ Content-Length on every answer and no request log. Routes:
 - ``/images/<id>.jpg``: the photo of an image id the catalogue or the feed uses, else 404
 - ``/r/-O3/<keywords>/``: BUYMA's price-ascending search (``search_url`` without its host)
 - ``/feeds/sample.xlsx``: the Excel supplier feed (``feed``)
+- ``/media/<key>``: a file under ``media_root`` when one is given (the stored images)
 
 Anything else is 404. ``server.catalog = new_catalog`` swaps the mall's catalogue: each request
 reads it once, so an answer is wholly from the old one or wholly from the new one.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pipelines.sample.buyma_pages import OWN_BUYER_ID, keywords_of, render_search
@@ -33,7 +35,7 @@ from pipelines.sample.okmall_pages import PER_PAGE, render_listing, render_produ
 
 HTML = "text/html; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROUTES = ("listing", "product", "image", "search", "feed", "other")
+ROUTES = ("listing", "product", "image", "search", "feed", "media", "other")
 
 
 class SampleServer(ThreadingHTTPServer):
@@ -48,6 +50,7 @@ class SampleServer(ThreadingHTTPServer):
         feed: SampleCatalog | None = None,
         per_page: int = PER_PAGE,
         port: int = 0,
+        media_root: Path | None = None,
     ) -> None:
         if not str(own_buyer_id).strip():
             raise ValueError("own_buyer_id must not be empty")
@@ -56,6 +59,7 @@ class SampleServer(ThreadingHTTPServer):
         self.own_buyer_id = str(own_buyer_id)
         self.feed_catalog = feed if feed is not None else sample_feed_catalog()
         self.per_page = per_page
+        self.media_root = Path(media_root).resolve() if media_root is not None else None
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._connections = 0
@@ -136,11 +140,20 @@ class SampleServer(ThreadingHTTPServer):
         keywords = keywords_of(path)
         if keywords is not None:
             return _html("search", render_search(catalog, keywords, self.own_buyer_id))
+        if path.startswith("/media/") and self.media_root is not None:
+            return self._media(unquote(path[len("/media/") :]))
         if path == FEED_PATH:
             if self._feed_bytes is None:
                 self._feed_bytes = feed_xlsx_bytes(self.feed_catalog, self.base_url)
             return "feed", 200, XLSX, self._feed_bytes
         return "other", 404, HTML, b"not found"
+
+    def _media(self, key: str) -> tuple[str, int, str, bytes]:
+        """A stored image, so the dry-run listings' image URLs open while the sample runs."""
+        file = (self.media_root / key).resolve()
+        if not file.is_relative_to(self.media_root) or not file.is_file():
+            return "media", 404, HTML, b"not found"
+        return "media", 200, "image/jpeg", file.read_bytes()
 
     def count(self, route: str) -> None:
         with self._lock:

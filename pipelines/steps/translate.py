@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from ai.services import translate_many
+from markets.buyma.templates import TITLE_MAX_WIDTH, buyma_width
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
 
@@ -47,7 +48,7 @@ def translate(ctx, partition: str) -> dict[str, Any]:
             row.needs_human = any(t.needs_human for t in done)
             japanese = [t.text if t.text is not None else (t.draft or "") for t in done]
             row.texts = {
-                "name": japanese[0],
+                "name": fit_title(japanese[0]),
                 "comments": japanese[1],
                 "values": dict(zip(texts[2:], japanese[2:], strict=True)),
                 "untranslated": [t.source_text for t in done if t.needs_human],
@@ -69,3 +70,16 @@ def _texts_of(draft: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """Title, description, then each colour name once; and the draft's glossary."""
     colours = list(dict.fromkeys(c["value_ko"] for c in draft.get("colors") or ()))
     return [draft["title_ko"], draft["description_ko"], *colours], dict(draft.get("glossary") or {})
+
+
+def fit_title(name: str) -> str:
+    """The Japanese title within BUYMA's width (a full-width character counts two): words
+    are dropped from before the model number, which stays last, and the brand, which stays
+    first; a title still too long is cut."""
+    words = name.split()
+    while buyma_width(" ".join(words)) > TITLE_MAX_WIDTH and len(words) > 2:
+        del words[-2]
+    fitted = " ".join(words)
+    while buyma_width(fitted) > TITLE_MAX_WIDTH:
+        fitted = fitted[:-1]
+    return fitted.strip()

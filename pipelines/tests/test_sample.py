@@ -472,6 +472,7 @@ def test_server_keeps_connections_alive_and_counts_hits(
         "image": 2,
         "search": 0,
         "feed": 0,
+        "media": 0,
         "other": 1,
     }
 

@@ -1,0 +1,139 @@
+"""Pipeline benchmark: the ``buyma`` workflow end to end on the sample, as a user runs it.
+
+    .venv/bin/python bench/pipeline.py [--databases sqlite,postgres] [--products 10000]
+        [--reprice 0.05] [--executor threads] [--concurrency 4]
+
+Per database, on a fresh one (a temporary SQLite file; a PostgreSQL database created through
+``--postgres-url`` and dropped afterwards), in child processes exactly as a user would type
+them: ``yooini migrate``, then ``yooini sample --products N`` (full: collect, convert,
+translate, image, price, register on a sample mall served on 127.0.0.1, BUYMA in dry run),
+then ``yooini sample --reprice 0.05 --mode partial`` (5% of the products change price). For
+each run: wall time, peak RSS of the process (``ru_maxrss`` of the child), and per stage the
+items, the seconds its cells spent and products/s (items / seconds). Prints one JSON
+document; goals: full <= 300 s, partial <= 30 s, RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from databases import CREATORS
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
+GOALS = {"full_s": 300, "partial_s": 30, "rss_mb": 300}
+
+FIGURES = """
+import json, sys
+import django
+django.setup()
+from orchestrator.models import Batch
+from pipelines.summary import stage_figures
+batch = Batch.objects.order_by("-created_at").first()
+figures = {stage: dict(row) for stage, row in stage_figures(batch).items()}
+print(json.dumps({"batch": batch.id, "status": batch.status, "stages": figures}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--reprice", type=float, default=0.05)
+    parser.add_argument("--executor", default="threads", choices=["inline", "threads"])
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL)
+    )
+    parser.add_argument(
+        "--mariadb-url", default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL)
+    )
+    args = parser.parse_args()
+    report = {"products": args.products, "reprice": args.reprice, "goals": GOALS, "databases": {}}
+    for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        print(f"[pipeline] {name}", file=sys.stderr)
+        report["databases"][name] = run_database(name, args)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def run_database(name: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="yooini-bench-pipeline-") as tmp:
+        env = {
+            **os.environ,
+            "YOOINI_VAR_DIR": tmp,
+            "DJANGO_SETTINGS_MODULE": "yooini.settings",
+            "YOOINI_LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(ROOT),
+        }
+        drop = None
+        if name == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        else:
+            admin = args.postgres_url if name == "postgres" else args.mariadb_url
+            env["DATABASE_URL"], drop = CREATORS[name](admin, "yooini_bench_pipeline")
+        try:
+            cli = [sys.executable, "-m", "yooini.cli"]
+            run_opts = ["--executor", args.executor, "--concurrency", str(args.concurrency)]
+            measured(cli + ["migrate", "-v", "0"], env)
+            full = measured(
+                cli + ["sample", "--products", str(args.products), "--quiet", *run_opts], env
+            )
+            full["stages"] = figures(env)
+            partial = measured(
+                cli
+                + ["sample", "--reprice", str(args.reprice), "--mode", "partial", "--quiet"]
+                + run_opts,
+                env,
+            )
+            partial["stages"] = figures(env)
+            return {"full": full, "partial": partial, "met": met(full, partial)}
+        finally:
+            if drop is not None:
+                drop()
+
+
+def measured(command: list[str], env: dict[str, str]) -> dict:
+    """Run a command; its wall time, exit code and peak RSS (this child alone)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0,):
+        print(f"[pipeline] {' '.join(command[2:])} exited {code}", file=sys.stderr)
+    return {"wall_s": round(wall, 2), "exit": code, "rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def figures(env: dict[str, str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", FIGURES], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode:
+        return {"error": out.stderr[-2000:]}
+    data = json.loads(out.stdout)
+    for row in data["stages"].values():
+        seconds = row.get("seconds") or 0
+        row["products_per_s"] = round(row.get("items", 0) / seconds, 1) if seconds else None
+        row["seconds"] = round(seconds, 2)
+    return data
+
+
+def met(full: dict, partial: dict) -> dict:
+    return {
+        "full": full["exit"] == 0 and full["wall_s"] <= GOALS["full_s"],
+        "partial": partial["exit"] == 0 and partial["wall_s"] <= GOALS["partial_s"],
+        "rss": max(full["rss_mb"], partial["rss_mb"]) <= GOALS["rss_mb"],
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

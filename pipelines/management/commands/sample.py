@@ -1,0 +1,98 @@
+"""``yooini sample``: the BUYMA pipeline end to end on the bundled sample, offline."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from media.storage import media_root
+from orchestrator.console import console, print_summary, run_with_progress
+from orchestrator.management.base import EngineCommand, add_run_options
+from orchestrator.services.batches import BatchConflict, batch_start
+from pipelines.sample.server import SampleServer
+from pipelines.sample_run import (
+    ACCOUNT,
+    OWN_BUYER_ID,
+    UNITS,
+    SampleState,
+    sample_configure,
+    state_path,
+)
+from pipelines.summary import print_outputs, print_stage_table
+
+
+class Command(EngineCommand):
+    help = (
+        "Run the buyma workflow on the bundled sample: a sample mall and an Excel feed served "
+        "on 127.0.0.1 by this command, BUYMA in dry run (nothing leaves this machine)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--mode", choices=["full", "partial"], default="full")
+        parser.add_argument(
+            "--products", type=int, help="sample size (first run only; default 1000)"
+        )
+        parser.add_argument(
+            "--reprice",
+            type=float,
+            metavar="SHARE",
+            help="before running, change the price of this share of the sample's products "
+            "(e.g. 0.05), as a mall does between two runs",
+        )
+        add_run_options(parser)
+
+    def handle(self, *args, **opts):
+        path = state_path()
+        state = SampleState.load(path)
+        if opts["products"]:
+            if path.exists() and opts["products"] != state.products:
+                raise CommandError(
+                    f"the sample already has {state.products} products; remove {path} "
+                    "(and the database) to start over with another size"
+                )
+            state.products = opts["products"]
+        if opts["reprice"] is not None:
+            if not 0 < opts["reprice"] <= 1:
+                raise CommandError("--reprice must be a share in (0, 1], e.g. 0.05")
+            state.reprices.append(opts["reprice"])
+        catalog = state.catalog()
+        port = state.free_port()
+        state.save(path)
+        try:
+            server = SampleServer(
+                catalog, own_buyer_id=OWN_BUYER_ID, port=port, media_root=media_root()
+            )
+        except OSError as exc:
+            raise CommandError(f"cannot serve the sample on 127.0.0.1:{port}: {exc}") from exc
+        with server:
+            # The sample's pages and images are on loopback, which the image fetcher refuses
+            # by default (SSRF guard): allow exactly this server.
+            settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+            if not settings.YOOINI_MEDIA_PUBLIC_URL and settings.YOOINI_MEDIA_STORAGE == "local":
+                # Listings need http(s) image URLs: the sample server serves the stored ones.
+                settings.YOOINI_MEDIA_PUBLIC_URL = f"{server.base_url}/media/"
+            sample_configure(server.base_url, list(catalog.brands))
+            try:
+                started = batch_start(
+                    "buyma", mode=opts["mode"], params={"units": UNITS, "account": ACCOUNT}
+                )
+            except BatchConflict as exc:
+                raise CommandError(str(exc)) from exc
+            verb = "resuming" if started.resumed else "started"
+            console.print(
+                f"{verb} batch [bold]{started.batch.id}[/] of buyma in mode {opts['mode']} on the "
+                f"sample ({len(catalog)} mall products, {len(catalog.brands)} brands) at "
+                f"{server.base_url}"
+            )
+            batch = run_with_progress(
+                started.batch.id,
+                executor=opts["executor"],
+                concurrency=opts["concurrency"],
+                quiet=opts["quiet"],
+            )
+        print_summary(batch)
+        print_stage_table(batch)
+        print_outputs(batch, account=ACCOUNT)
+        sys.exit(0 if batch.status == "COMPLETED" else 1)

@@ -1,0 +1,132 @@
+"""The bundled sample, ready to run: its state between runs and the configuration it needs.
+
+``yooini sample`` serves the sample mall (``pipelines.sample``) on 127.0.0.1 and runs the
+``buyma`` workflow on it. What has to survive between two runs is kept in
+``$YOOINI_VAR_DIR/sample/state.json``: the catalog's size and seed, the price changes asked
+for so far (the catalog is rebuilt from them, so it is the same catalog every run) and the
+port, so that every URL the pipeline stored (product pages, images) stays the same and a rerun
+changes nothing.
+
+The configuration is written only where missing (suppliers, brand units, a BUYMA account in
+dry run, an FX rate, the default pricing rule, BUYMA's master data): a person's edits in the
+admin survive, and a test may point the account at a contract server instead.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+
+from markets.buyma.master import buyma_master_ensure
+from markets.models import MarketAccount
+from markets.services import market_account_create
+from pricing.models import FxRate
+from pricing.services import fx_rate_set, pricing_defaults_ensure
+from suppliers.models import Supplier
+from suppliers.services import supplier_brand_add, supplier_create
+
+from .sample.buyma_pages import OWN_BUYER_ID
+from .sample.catalog import SampleCatalog
+from .sample.feed import FEED_COLUMNS, FEED_PATH
+
+MALL = "sample-okmall"
+FEED = "sample-feed"
+ACCOUNT = "sample-buyma"
+UNITS = f"{MALL},{FEED}"
+# Bought in Seoul, shipped from Korea by the Korean post (BUYMA master data ids).
+SAMPLE_ACCOUNT_SETTINGS = {
+    "buyer_id": OWN_BUYER_ID,
+    "buying_area_id": 2002003001,
+    "shipping_area_id": 2002003000,
+    "shipping_method_ids": [608],
+    "buying_shop_name": "okmall",
+}
+SAMPLE_FX = ("9.40", date(2026, 1, 1))  # won per yen, a plausible rate for the sample only
+
+
+@dataclass
+class SampleState:
+    products: int = 1000
+    seed: int = 7
+    port: int = 0
+    # The share of products repriced by each ``--reprice`` so far, in order.
+    reprices: list[float] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> SampleState:
+        if path.exists():
+            return cls(**json.loads(path.read_text()))
+        return cls()
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    def catalog(self) -> SampleCatalog:
+        catalog = SampleCatalog.generate(products=self.products, seed=self.seed)
+        for generation, fraction in enumerate(self.reprices, start=1):
+            catalog = catalog.repriced(fraction=fraction, generation=generation)
+        return catalog
+
+    def free_port(self) -> int:
+        """The port of earlier runs, or a free one picked now."""
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        return self.port
+
+
+def state_path() -> Path:
+    return Path(settings.YOOINI_VAR_DIR) / "sample" / "state.json"
+
+
+def sample_configure(base_url: str, brands: list[str]) -> None:
+    """Suppliers, brand units, a dry-run BUYMA account, FX, pricing and master data for the
+    sample served at ``base_url`` (created where missing; the URLs always follow the server)."""
+    buyma_master_ensure()
+    pricing_defaults_ensure()
+    if not FxRate.objects.exists():
+        fx_rate_set(SAMPLE_FX[0], SAMPLE_FX[1], source="sample")
+    mall_settings = {
+        "mall": "okmall",
+        "brands": list(brands),
+        "base_url": base_url,
+        "delay_seconds": [0, 0],
+        "max_products_per_read": 50,
+    }
+    _supplier(MALL, "mall", mall_settings)
+    for brand in brands:
+        supplier_brand_add(supplier=MALL, brand=brand)
+    _supplier(FEED, "excel", {"source": f"{base_url}{FEED_PATH}", "columns": FEED_COLUMNS})
+    supplier_brand_add(supplier=FEED, brand="", label="all")
+    account = MarketAccount.objects.filter(name=ACCOUNT).first()
+    if account is None:
+        account = market_account_create(
+            name=ACCOUNT,
+            market="buyma",
+            dry_run=True,
+            settings=dict(SAMPLE_ACCOUNT_SETTINGS),
+            credentials={},
+        )
+    account.settings = {
+        **SAMPLE_ACCOUNT_SETTINGS,
+        **account.settings,
+        "search_base_url": base_url,
+        "search_delay_seconds": 0,
+    }
+    account.save(update_fields=["settings"])
+
+
+def _supplier(name: str, kind: str, wanted: dict) -> Supplier:
+    supplier = Supplier.objects.filter(name=name).first()
+    if supplier is None:
+        return supplier_create(name=name, kind=kind, settings=wanted)
+    supplier.settings = {**supplier.settings, **wanted}
+    supplier.save(update_fields=["settings"])
+    return supplier

@@ -1,0 +1,188 @@
+"""The ``buyma`` workflow end to end on the sample mall and feed (served on 127.0.0.1), BUYMA
+in dry run: a full run, a rerun that changes nothing, a partial run after price changes that
+updates exactly those listings, products sold out or gone, and ``product_sync`` on the same
+products. Each test runs the real stages through the engine (inline executor)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from markets.models import Listing, ListingRequest, ListingStatus
+from media.models import Image, ProductImage
+from media.storage import media_files_count
+from orchestrator.executors import executor_create
+from orchestrator.loading import workflows_load
+from orchestrator.models import Batch, CellStatus, StageRun
+from orchestrator.runner import Runner
+from orchestrator.services.batches import batch_start
+from pipelines.models import PipelineProduct, ProductState
+from pipelines.sample.catalog import SampleCatalog, changed_ids
+from pipelines.sample.server import SampleServer
+from pipelines.sample_run import ACCOUNT, MALL, UNITS, sample_configure
+from pipelines.steps.register import not_ready_reason
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sample(settings, tmp_path):
+    """A 150-product sample on 127.0.0.1, configured as ``yooini sample`` configures it."""
+    workflows_load()
+    settings.YOOINI_VAR_DIR = tmp_path
+    settings.YOOINI_MEDIA_ROOT = tmp_path / "media"
+    catalog = SampleCatalog.generate(products=150, brands=10, seed=11)
+    with SampleServer(catalog, media_root=tmp_path / "media") as server:
+        settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
+        settings.YOOINI_MEDIA_PUBLIC_URL = f"{server.base_url}/media/"
+        sample_configure(server.base_url, list(catalog.brands))
+        yield server
+
+
+def run(workflow: str = "buyma", mode: str = "full") -> Batch:
+    batch = batch_start(
+        workflow, mode=mode, params={"units": UNITS, "account": ACCOUNT}, new=True
+    ).batch
+    engine = executor_create("inline", concurrency=1)
+    try:
+        return Runner(engine).run(batch.id)
+    finally:
+        engine.close()
+
+
+def results(batch: Batch, stage: str) -> Counter:
+    total: Counter = Counter()
+    for result in StageRun.objects.filter(batch_id=batch.id, stage=stage).values_list(
+        "result", flat=True
+    ):
+        total.update({k: v for k, v in (result or {}).items() if isinstance(v, int)})
+    return total
+
+
+def requests_after(count: int) -> list[ListingRequest]:
+    return list(ListingRequest.objects.order_by("id").select_related("listing")[count:])
+
+
+def test_full_run_lists_every_ready_product_once_and_a_rerun_changes_nothing(sample):
+    batch = run()
+
+    assert batch.status == "COMPLETED", StageRun.objects.exclude(status=CellStatus.DONE).values()
+    products = list(PipelineProduct.objects.all())
+    ready = [p for p in products if not not_ready_reason(p)]
+    # 150 mall products and the feed's 48 good rows; the feed's two bad rows are reported.
+    assert len(products) == 150 + 48
+    assert results(batch, "collect")["rejected_count"] == 2
+    # Names with words outside the glossary wait for a person, with the words named.
+    waiting = [p for p in products if p.needs_human]
+    assert waiting and all("needs human translation" in p.errors["translate"] for p in waiting)
+    listed = Listing.objects.filter(account__name=ACCOUNT)
+    assert listed.count() == len(ready) - sum(
+        1 for p in ready if p.draft["sold_out"]
+    )  # a sold-out product is not created
+    assert set(listed.values_list("status", flat=True)) == {ListingStatus.DRY_RUN}
+    creates = Counter(
+        ListingRequest.objects.filter(kind="create").values_list(
+            "listing__reference_number", flat=True
+        )
+    )
+    assert (
+        set(creates.values()) == {1} and ListingRequest.objects.filter(dry_run=False).count() == 0
+    )
+    # Every listing says why it has its price, and its body carries http(s) image URLs.
+    listing = listed.first()
+    assert listing.price_decision["price_jpy"] == listing.price
+    assert listing.price_decision["fx_rate"]["krw_per_jpy"] == "9.4"
+    body = listing.requests.get(kind="create").body
+    assert body["product"]["images"][0]["path"].startswith(sample.base_url + "/media/images/")
+    # Images: stored once per content, shared ones reused, one file each.
+    assert ProductImage.objects.count() > Image.objects.count() == media_files_count() > 0
+
+    requests_before, files_before = ListingRequest.objects.count(), media_files_count()
+    hits_before = sample.hits["image"]
+    rerun = run()
+
+    assert rerun.status == "COMPLETED"
+    assert ListingRequest.objects.count() == requests_before  # nothing sent again
+    assert media_files_count() == files_before and sample.hits["image"] == hits_before
+    assert results(rerun, "convert")["unchanged"] == len(
+        [p for p in products if p.state == ProductState.ACTIVE and p.supplier in UNITS]
+    )
+
+
+def test_partial_run_updates_exactly_the_changed_products(sample):
+    assert run().status == "COMPLETED"
+    before = ListingRequest.objects.count()
+    prices_before = dict(Listing.objects.values_list("source_key", "price"))
+    old = sample.catalog
+    new = old.repriced(fraction=0.1, generation=1)
+    changed = changed_ids(old, new)
+    sample.catalog = new
+
+    batch = run(mode="partial")
+
+    assert batch.status == "COMPLETED"
+    stages = set(StageRun.objects.filter(batch_id=batch.id).values_list("stage", "status"))
+    assert ("convert", CellStatus.SKIPPED) in stages and ("image", CellStatus.SKIPPED) in stages
+    sent = requests_after(before)
+    touched = {r.listing.source_key.partition(":")[2] for r in sent}
+    listed = set(
+        Listing.objects.filter(source_key__startswith=f"{MALL}:").values_list(
+            "source_key", flat=True
+        )
+    )
+    changed_and_listed = {pid for pid in changed if f"{MALL}:{pid}" in listed}
+    # Exactly the listed products whose BUYMA price or stock moved (a new mall price can round
+    # to the same yen price, or be set by the same competitor: nothing to send then).
+    moved = {
+        pid
+        for pid in changed_and_listed
+        if new[pid].sold_out != old[pid].sold_out
+        or new[pid].available_sizes != old[pid].available_sizes
+        or PipelineProduct.objects.get(supplier=MALL, source_id=pid).price_jpy
+        != prices_before[f"{MALL}:{pid}"]
+    }
+    assert moved and touched == moved
+    assert {r.kind for r in sent} <= {"price", "stock", "update"}
+    # The listings on sale carry the new prices, each with its new decision (a sold-out one
+    # only gets its stock set to out of stock).
+    for request in sent:
+        listing = request.listing
+        if listing.status == ListingStatus.OUT_OF_STOCK:
+            assert request.kind == "stock"
+            continue
+        product = PipelineProduct.objects.get(
+            supplier=MALL, source_id=listing.source_key[len(MALL) + 1 :]
+        )
+        assert listing.price == product.price_jpy == listing.price_decision["price_jpy"]
+    # Sold out at the mall -> out of stock on BUYMA.
+    sold_out = {pid for pid in changed_and_listed if new[pid].sold_out}
+    for pid in sold_out:
+        assert Listing.objects.get(source_key=f"{MALL}:{pid}").status == ListingStatus.OUT_OF_STOCK
+
+
+def test_a_product_gone_from_the_mall_is_marked_out_of_stock(sample):
+    assert run().status == "COMPLETED"
+    listing = Listing.objects.filter(source_key__startswith=f"{MALL}:").first()
+    product_id = listing.source_key.partition(":")[2]
+    sample.catalog = sample.catalog.without([product_id])
+
+    assert run(mode="partial").status == "COMPLETED"
+
+    assert PipelineProduct.objects.get(supplier=MALL, source_id=product_id).state == "gone"
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.OUT_OF_STOCK
+    assert listing.requests.order_by("-id").first().kind == "stock"
+
+
+def test_product_sync_runs_the_same_stages_per_supplier(sample):
+    batch = run("product_sync")
+
+    assert batch.status == "COMPLETED"
+    partitions = set(StageRun.objects.filter(batch_id=batch.id).values_list("partition", flat=True))
+    assert partitions == set(UNITS.split(","))
+    created = ListingRequest.objects.filter(kind="create").count()
+    assert created > 0
+    # buyma afterwards finds everything listed already.
+    assert run("buyma").status == "COMPLETED"
+    assert ListingRequest.objects.count() == created
