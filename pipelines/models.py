@@ -25,6 +25,9 @@ class PipelineProduct(models.Model):
     # The batch whose COLLECT last saw the product at the supplier: a full collect marks the
     # unit's products it did not see as gone (a crash and retry within the batch sees them again).
     seen_batch = models.CharField(max_length=32, blank=True, default="")
+    # What a listing card shows of the product ("price|size,size"): a partial collect reads
+    # the product's page again only when the card shows something else.
+    card = models.CharField(max_length=500, blank=True, default="")
     # The SourceData version and content hash the last CONVERT pass read.
     source_version = models.PositiveIntegerField(default=0)
     convert_hash = models.CharField(max_length=64, blank=True, default="")
@@ -38,6 +41,8 @@ class PipelineProduct(models.Model):
     # Storage keys of the stored images, in order (public URLs are made when listing).
     images = models.JSONField(default=list, blank=True)
     price_jpy = models.PositiveIntegerField(null=True, blank=True)
+    # The listing content last published without error (partial runs skip an equal one).
+    register_hash = models.CharField(max_length=64, blank=True, default="")
     price_decision = models.JSONField(null=True, blank=True)
     # Per stage, the last error for this product ("" when the stage went well).
     errors = models.JSONField(default=dict, blank=True)

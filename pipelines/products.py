@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestrator.core.clock import get_clock
 from source_data.models import SourceData
+from suppliers.connectors import SupplierRecord
 from suppliers.selectors import CollectUnit
 
 from .models import PipelineProduct, ProductState
@@ -39,29 +40,44 @@ def products_of(unit: CollectUnit, *, active_only: bool = False) -> list[Pipelin
     return list(query.order_by("source_id"))
 
 
-def products_seen(unit: CollectUnit, source_ids: Iterable[str], *, batch_id: str) -> None:
-    """Record that the supplier lists these products now (new ones start here)."""
-    rows = [
-        PipelineProduct(
+def products_seen(unit: CollectUnit, records: Iterable[SupplierRecord], *, batch_id: str) -> None:
+    """Record that the supplier lists these products now (new ones start here), with what
+    their listing card shows."""
+    rows = {
+        record.source_id: PipelineProduct(
             supplier=unit.supplier,
-            source_id=source_id,
+            source_id=record.source_id,
             unit=unit.label,
             state=ProductState.ACTIVE,
             seen_batch=batch_id,
+            card=card_of_record(record),
         )
-        for source_id in dict.fromkeys(source_ids)
-    ]
+        for record in records
+    }
+    fields = ["state", "seen_batch", "card"]
+    if unit.label:  # a whole-supplier read keeps the brand unit a product already belongs to
+        fields.append("unit")
     if rows:
         PipelineProduct.objects.bulk_create(
-            rows,
+            list(rows.values()),
             batch_size=CHUNK,
             update_conflicts=True,
             unique_fields=["supplier", "source_id"],
-            # A whole-supplier read keeps the brand unit a product already belongs to.
-            update_fields=["unit", "state", "seen_batch"]
-            if unit.label
-            else ["state", "seen_batch"],
+            update_fields=fields,
         )
+
+
+def card_of_record(record: SupplierRecord) -> str:
+    """What a mall's listing card would show of this product: its price and buyable sizes."""
+    options = (record.raw or {}).get("options") or []
+    sizes = {o.get("size") for o in options if o.get("size") and not o.get("sold_out")}
+    return card_text(record.price, sizes)
+
+
+def card_text(price: int | None, sizes: Iterable[str] | None) -> str:
+    if price is None or sizes is None:
+        return ""
+    return f"{price}|{','.join(sorted(sizes))}"[:500]
 
 
 def products_mark_gone(unit: CollectUnit, source_ids: Iterable[str]) -> int:
@@ -72,6 +88,14 @@ def products_mark_gone(unit: CollectUnit, source_ids: Iterable[str]) -> int:
             supplier=unit.supplier, source_id__in=chunk, state=ProductState.ACTIVE
         ).update(state=ProductState.GONE)
     return marked
+
+
+def products_reactivate(unit: CollectUnit, source_ids: Iterable[str]) -> None:
+    """Products listed again after they were gone."""
+    for chunk in chunked(list(source_ids)):
+        PipelineProduct.objects.filter(supplier=unit.supplier, source_id__in=chunk).update(
+            state=ProductState.ACTIVE
+        )
 
 
 def products_save(rows: Sequence[PipelineProduct], fields: Sequence[str]) -> None:
@@ -92,6 +116,18 @@ def current_records(supplier: str, source_ids: Sequence[str]) -> dict[str, Curre
         ).values_list("source_id", "version", "content_hash", "raw")
         for source_id, version, content_hash, raw in rows:
             found[source_id] = CurrentRecord(version, content_hash, raw)
+    return found
+
+
+def current_hashes(supplier: str, source_ids: Sequence[str]) -> dict[str, str]:
+    """The content hash of each id's current source record (no JSON read)."""
+    found: dict[str, str] = {}
+    for chunk in chunked(list(source_ids)):
+        found.update(
+            SourceData.objects.filter(
+                source_system=supplier, source_id__in=chunk, is_current=True
+            ).values_list("source_id", "content_hash")
+        )
     return found
 
 

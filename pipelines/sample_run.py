@@ -14,8 +14,13 @@ admin survive, and a test may point the account at a contract server instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,6 +85,56 @@ class SampleState:
                 probe.bind(("127.0.0.1", 0))
                 self.port = probe.getsockname()[1]
         return self.port
+
+
+@contextlib.contextmanager
+def sample_served(state: SampleState, media: Path) -> Iterator[str]:
+    """Serve the sample of ``state`` from a child process on its port; yields the base URL.
+
+    The catalog is rebuilt in the child from the state, so it is the one this process sees.
+    """
+    port = state.free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "pipelines.sample.serve",
+        "--port",
+        str(port),
+        "--products",
+        str(state.products),
+        "--seed",
+        str(state.seed),
+        "--reprices",
+        ",".join(str(share) for share in state.reprices),
+        "--own-buyer-id",
+        OWN_BUYER_ID,
+        "--media-root",
+        str(media),
+    ]
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, child)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _wait_for_port(port: int, child: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if child.poll() is not None:
+            raise OSError(f"the sample server stopped at start (exit {child.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise OSError(f"the sample server did not listen on 127.0.0.1:{port}") from None
+            time.sleep(0.05)
 
 
 def state_path() -> Path:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from suppliers.connectors import ConfigError, Connector, RejectedRow, connector_for
+from suppliers.connectors import ConfigError, Connector, RejectedRow, SupplierRecord, connector_for
 from suppliers.connectors.mall import MallConnector
 from suppliers.selectors import CollectUnit, collect_unit_for, supplier_get
 from suppliers.services import (
@@ -26,7 +26,14 @@ from suppliers.services import (
 )
 from suppliers.stages import REJECTED_KEPT, CollectProgress, collect_read
 
-from ..products import current_records, products_mark_gone, products_of, products_seen
+from ..models import ProductState
+from ..products import (
+    card_text,
+    products_mark_gone,
+    products_of,
+    products_reactivate,
+    products_seen,
+)
 
 
 def collect(ctx, partition: str) -> dict[str, Any]:
@@ -54,9 +61,7 @@ def _read_all(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
                 supplier_name=supplier.name,
                 connector=connector,
                 progress=progress,
-                on_page=lambda page: products_seen(
-                    unit, (r.source_id for r in page.records), batch_id=ctx.batch_id
-                ),
+                on_page=lambda page: products_seen(unit, page.records, batch_id=ctx.batch_id),
             )
     if not unit.label:
         supplier_cursor_save(supplier=supplier, cursor=progress.cursor)
@@ -72,18 +77,18 @@ def _read_all(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
 
 def _refresh_known(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
     known = {p.source_id: p for p in products_of(unit)}
-    stored = current_records(unit.supplier, list(known))
     seen: set[str] = set()
-    changed_records = []
+    changed_records: list[SupplierRecord] = []
     rejected: list[dict[str, Any]] = []
     with _connector(unit, supplier) as connector:
         if isinstance(connector, MallConnector):
             for item in connector.listing_items():
-                if item.product_id not in known or item.product_id in seen:
+                row = known.get(item.product_id)
+                if row is None or item.product_id in seen:
                     continue
                 seen.add(item.product_id)
-                record = stored.get(item.product_id)
-                if record is not None and not _card_differs(item, record.raw):
+                card = card_text(item.price, item.sizes)
+                if card and card == row.card:
                     continue
                 fetched = connector.product_record(item.product_id)
                 if isinstance(fetched, RejectedRow):
@@ -106,8 +111,10 @@ def _refresh_known(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
     upserted = supplier_records_upsert(
         supplier_name=supplier.name, records=changed_records, batch_id=ctx.batch_id
     )
-    products_seen(unit, seen, batch_id=ctx.batch_id)
-    gone = products_mark_gone(unit, [i for i, p in known.items() if i not in seen])
+    # New cards of what was read again, and products back after they were gone.
+    products_seen(unit, changed_records, batch_id=ctx.batch_id)
+    products_reactivate(unit, [i for i in seen if known[i].state != ProductState.ACTIVE])
+    gone = products_mark_gone(unit, [i for i in known if i not in seen])
     ctx.add_items(len(seen))
     return {
         "items": len(seen),
@@ -118,20 +125,6 @@ def _refresh_known(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
         "rejected_count": len(rejected),
         "rejected": rejected[:REJECTED_KEPT],
     }
-
-
-def _card_differs(item, raw: dict[str, Any]) -> bool:
-    """Whether a listing card shows another price or other buyable sizes than the stored
-    product; a card that shows neither tells nothing, so the page is read."""
-    if item.price is None and item.sizes is None:
-        return True
-    if item.price is not None and item.price != raw.get("price"):
-        return True
-    if item.sizes is not None:
-        options = (raw.get("raw") or {}).get("options") or []
-        buyable = {o.get("size") for o in options if o.get("size") and not o.get("sold_out")}
-        return buyable != set(item.sizes)
-    return False
 
 
 def _connector(unit: CollectUnit, supplier) -> Connector:

@@ -14,7 +14,7 @@ from typing import Any
 from markets.buyma.convert import Converter
 from suppliers.selectors import collect_unit_for
 
-from ..products import current_records, products_of, products_save
+from ..products import current_hashes, current_records, products_of, products_save
 
 PROBLEMS_KEPT = 50  # problems listed in the stage's result; every one stays on its product
 
@@ -22,12 +22,14 @@ PROBLEMS_KEPT = 50  # problems listed in the stage's result; every one stays on 
 def convert(ctx, partition: str) -> dict[str, Any]:
     unit = collect_unit_for(partition)
     rows = products_of(unit, active_only=True)
-    records = current_records(unit.supplier, [row.source_id for row in rows])
-    converter = Converter.load()
+    hashes = current_hashes(unit.supplier, [row.source_id for row in rows])
+    todo = [r for r in rows if hashes.get(r.source_id, r.convert_hash) != r.convert_hash]
+    records = current_records(unit.supplier, [row.source_id for row in todo])
+    converter = Converter.load() if todo else None
     changed, blocked, problems = [], 0, []
-    for row in rows:
+    for row in todo:
         record = records.get(row.source_id)
-        if record is None or record.content_hash == row.convert_hash:
+        if record is None:
             continue
         result = converter.convert(record.raw, supplier=unit.supplier)
         row.draft = result.draft.to_dict() if result.ok and result.draft else None
@@ -42,7 +44,8 @@ def convert(ctx, partition: str) -> dict[str, Any]:
             row.errors["convert"] = reasons or "not convertible"
             problems.append({"product": row.key, "error": row.errors["convert"]})
         changed.append(row)
-    converter.flush_learned()
+    if converter is not None:
+        converter.flush_learned()
     products_save(changed, ["draft", "problems", "convert_hash", "source_version", "errors"])
     ctx.add_items(len(changed))
     return {

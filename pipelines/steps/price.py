@@ -27,7 +27,7 @@ from pricing.services import PricingRuleMissing, decision_record, pricing_rules_
 from suppliers.selectors import collect_unit_for
 
 from ..models import ProductState
-from ..products import current_records, products_of, products_save
+from ..products import current_hashes, current_records, products_of, products_save
 from .accounts import market_accounts
 
 REFRESHED = ("cost_krw", "variants", "sold_out")
@@ -51,6 +51,8 @@ def price(ctx, partition: str) -> dict[str, Any]:
         quotes = lookup.cheapest(wanted) if wanted else {}
         requests = lookup.requests
     changed = failed = 0
+    # Rows to write: refreshed or failed ones, and those whose decision changed.
+    dirty = {row.pk: row for row in rows if row.pk in refreshed or row.errors.get("price")}
     for row in rows:
         quote = quotes.get(row.draft.get("model_number") or "")
         brand = unit.label or row.draft.get("brand_name", "")
@@ -66,41 +68,52 @@ def price(ctx, partition: str) -> dict[str, Any]:
             decision = decide_price(inputs)
         except (CompetitorLookupError, PricingInputError, PricingRuleMissing) as exc:
             row.errors["price"] = str(exc)
+            dirty[row.pk] = row
             failed += 1
             continue
-        changed += decision.price_jpy != row.price_jpy
-        row.price_jpy = decision.price_jpy
-        row.price_decision = decision_record(
+        record = decision_record(
             decision,
             pricing_rule=book.rule_for(supplier=unit.supplier, brand=brand),
             fx_rate=fx,
             competitor=quote.as_record() if quote else None,
         )
-    products_save(rows, ["draft", "price_jpy", "price_decision", "errors"])
+        if row.price_jpy == decision.price_jpy and _same_decision(row.price_decision, record):
+            continue  # decided as before: nothing to write
+        changed += decision.price_jpy != row.price_jpy
+        row.price_jpy, row.price_decision = decision.price_jpy, record
+        dirty[row.pk] = row
+    products_save(list(dirty.values()), ["draft", "price_jpy", "price_decision", "errors"])
     ctx.add_items(len(rows))
     return {
         "items": len(rows),
         "price_changed": changed,
         "failed": failed,
-        "refreshed": refreshed,
+        "refreshed": len(refreshed),
         "search_requests": requests,
     }
 
 
-def _refresh_facts(unit, rows) -> int:
-    """Cost and stock from the current source record, for products converted from an older one."""
-    records = current_records(unit.supplier, [r.source_id for r in rows])
-    stale = [
-        r
-        for r in rows
-        if r.source_id in records and records[r.source_id].content_hash != r.convert_hash
-    ]
+def _refresh_facts(unit, rows) -> set[int]:
+    """Cost and stock from the current source record, for products converted from an older
+    one; returns the ids of the rows refreshed."""
+    hashes = current_hashes(unit.supplier, [r.source_id for r in rows])
+    stale = [r for r in rows if hashes.get(r.source_id, r.convert_hash) != r.convert_hash]
     if not stale:
-        return 0
+        return set()
+    records = current_records(unit.supplier, [r.source_id for r in stale])
     converter = Converter.load()
     for row in stale:
         fresh = converter.convert(records[row.source_id].raw, supplier=unit.supplier)
         if fresh.draft is not None:
             facts = fresh.draft.to_dict()
             row.draft = {**row.draft, **{k: facts[k] for k in REFRESHED}}
-    return len(stale)
+    return {row.pk for row in stale}
+
+
+def _same_decision(old: dict | None, new: dict) -> bool:
+    """The same price from the same inputs (when and how the competitor price was looked up
+    does not count)."""
+    if not old:
+        return False
+    keep = ("price_jpy", "rule", "inputs", "pricing_rule", "fx_rate", "suspend")
+    return all(old.get(k) == new.get(k) for k in keep)

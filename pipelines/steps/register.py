@@ -11,16 +11,19 @@ request with its listing and never creates a reference number twice.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from markets.listing import ListingContent, ListingOption, ListingVariant
 from markets.services import listing_publish_many
 from media.storage import Storage, storage_get
+from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
 
 from ..models import PipelineProduct, ProductState
-from ..products import products_of
+from ..products import products_of, products_save
 from .accounts import market_accounts
 
 FAILURES_KEPT = 50
@@ -37,8 +40,18 @@ def register(ctx, partition: str) -> dict[str, Any]:
         else:
             ready.append(row)
     storage = storage_get()
-    actions: Counter[str] = Counter()
+    contents = {row.pk: listing_content(row, storage) for row in ready}
+    digests = {row.pk: _digest(contents[row.pk], row) for row in ready}
+    if ctx.mode == "partial":
+        # A partial run only sends what moved since the last publish that went well; a full
+        # run goes through every product, so anything a market lost is put right daily.
+        unchanged = [r for r in ready if r.register_hash == digests[r.pk]]
+        ready = [r for r in ready if r.register_hash != digests[r.pk]]
+    else:
+        unchanged = []
+    actions: Counter[str] = Counter({"unchanged": len(unchanged)} if unchanged else {})
     failures: list[dict[str, str]] = []
+    failed_rows: set[int] = set()
     for account in market_accounts(ctx.params, market="buyma"):
         # A product gone from the supplier is only ever marked sold out, never created.
         for mode, rows in (
@@ -49,14 +62,15 @@ def register(ctx, partition: str) -> dict[str, Any]:
                 continue
             results = listing_publish_many(
                 account=account,
-                contents=[listing_content(row, storage) for row in rows],
+                contents=[contents[row.pk] for row in rows],
                 mode=mode,
                 decisions=[row.price_decision for row in rows],
-                suspend=[bool((row.price_decision or {}).get("suspend")) for row in rows],
+                suspend=[_suspend(row) for row in rows],
             )
             for row, result in zip(rows, results, strict=True):
                 actions[result.action] += 1
                 if result.action == "failed":
+                    failed_rows.add(row.pk)
                     failures.append(
                         {"product": row.key, "account": account.name, "error": result.error or ""}
                     )
@@ -70,6 +84,13 @@ def register(ctx, partition: str) -> dict[str, Any]:
                             "reason": (row.price_decision or {}).get("reason", ""),
                         },
                     )
+    published = []
+    for row in ready:
+        digest = "" if row.pk in failed_rows else digests[row.pk]
+        if row.register_hash != digest:
+            row.register_hash = digest
+            published.append(row)
+    products_save(published, ["register_hash"])
     ctx.add_items(len(ready))
     return {
         "items": len(ready),
@@ -78,6 +99,16 @@ def register(ctx, partition: str) -> dict[str, Any]:
         "waiting": dict(waiting),
         "failures": failures[:FAILURES_KEPT],
     }
+
+
+def _suspend(row: PipelineProduct) -> bool:
+    return bool((row.price_decision or {}).get("suspend"))
+
+
+def _digest(content: ListingContent, row: PipelineProduct) -> str:
+    """What a publish of this product sends, as one hash."""
+    sent = [asdict(content), _suspend(row), row.state]
+    return text_hash(json.dumps(sent, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def not_ready_reason(row: PipelineProduct) -> str:

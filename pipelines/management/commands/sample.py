@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from django.conf import settings
@@ -11,13 +12,12 @@ from media.storage import media_root
 from orchestrator.console import console, print_summary, run_with_progress
 from orchestrator.management.base import EngineCommand, add_run_options
 from orchestrator.services.batches import BatchConflict, batch_start
-from pipelines.sample.server import SampleServer
 from pipelines.sample_run import (
     ACCOUNT,
-    OWN_BUYER_ID,
     UNITS,
     SampleState,
     sample_configure,
+    sample_served,
     state_path,
 )
 from pipelines.summary import print_outputs, print_stage_table
@@ -60,20 +60,18 @@ class Command(EngineCommand):
         catalog = state.catalog()
         port = state.free_port()
         state.save(path)
-        try:
-            server = SampleServer(
-                catalog, own_buyer_id=OWN_BUYER_ID, port=port, media_root=media_root()
-            )
-        except OSError as exc:
-            raise CommandError(f"cannot serve the sample on 127.0.0.1:{port}: {exc}") from exc
-        with server:
+        with contextlib.ExitStack() as stack:
+            try:
+                base_url = stack.enter_context(sample_served(state, media_root()))
+            except OSError as exc:
+                raise CommandError(f"cannot serve the sample on 127.0.0.1:{port}: {exc}") from exc
             # The sample's pages and images are on loopback, which the image fetcher refuses
             # by default (SSRF guard): allow exactly this server.
             settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
             if not settings.YOOINI_MEDIA_PUBLIC_URL and settings.YOOINI_MEDIA_STORAGE == "local":
                 # Listings need http(s) image URLs: the sample server serves the stored ones.
-                settings.YOOINI_MEDIA_PUBLIC_URL = f"{server.base_url}/media/"
-            sample_configure(server.base_url, list(catalog.brands))
+                settings.YOOINI_MEDIA_PUBLIC_URL = f"{base_url}/media/"
+            sample_configure(base_url, list(catalog.brands))
             try:
                 started = batch_start(
                     "buyma", mode=opts["mode"], params={"units": UNITS, "account": ACCOUNT}
@@ -84,7 +82,7 @@ class Command(EngineCommand):
             console.print(
                 f"{verb} batch [bold]{started.batch.id}[/] of buyma in mode {opts['mode']} on the "
                 f"sample ({len(catalog)} mall products, {len(catalog.brands)} brands) at "
-                f"{server.base_url}"
+                f"{base_url}"
             )
             batch = run_with_progress(
                 started.batch.id,
