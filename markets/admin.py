@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from suppliers.crypto import CredentialsError, credentials_encrypt
+from suppliers.crypto import credentials_form_value
 
 from .models import Listing, ListingRequest, MarketAccount
 from .services import market_account_save, market_account_set_credentials
@@ -42,18 +41,7 @@ class MarketAccountForm(forms.ModelForm):
         fields = ("name", "market", "enabled", "dry_run", "settings")
 
     def clean_new_credentials(self):
-        value = self.cleaned_data.get("new_credentials")
-        if value in (None, "", {}):
-            return None
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in value.items()
-        ):
-            raise ValidationError("Credentials must be a JSON object of names to text values.")
-        try:
-            credentials_encrypt(value)  # a missing key is a form error, not a half-saved account
-        except CredentialsError as exc:
-            raise ValidationError(str(exc)) from None
-        return value
+        return credentials_form_value(self.cleaned_data.get("new_credentials"))
 
 
 @admin.register(MarketAccount)

@@ -44,7 +44,7 @@ from markets.listing import (
     rejection_text,
 )
 from orchestrator.core.clock import get_clock
-from suppliers.crypto import credentials_decrypt, credentials_encrypt
+from suppliers.crypto import credentials_checked, credentials_decrypt, credentials_encrypt
 
 from .models import Listing, ListingRequest, ListingStatus, Market, MarketAccount, RequestKind
 from .selectors import market_account_get
@@ -78,7 +78,7 @@ def market_account_create(
     account = MarketAccount(
         name=name, market=market, settings=dict(settings or {}), dry_run=dry_run, enabled=enabled
     )
-    account.credentials_encrypted = credentials_encrypt(_checked(credentials or {}))
+    account.credentials_encrypted = credentials_encrypt(credentials_checked(credentials or {}))
     market_account_save(account=account)
     if credentials:
         log.info("market account %s created with credentials (keys: %s)", name, sorted(credentials))
@@ -106,7 +106,7 @@ def market_account_set_credentials(
     *, account: MarketAccount, credentials: Mapping[str, str]
 ) -> None:
     """Replace the account's credentials (``{}`` removes them)."""
-    token = credentials_encrypt(_checked(credentials))
+    token = credentials_encrypt(credentials_checked(credentials))
     now = get_clock().now()
     MarketAccount.objects.filter(pk=account.pk).update(credentials_encrypted=token, updated_at=now)
     account.credentials_encrypted, account.updated_at = token, now
@@ -118,7 +118,10 @@ def market_account_update_credentials(*, account: MarketAccount, values: Mapping
     workers refreshing at once cannot drop each other's refresh token."""
     with transaction.atomic():
         locked = MarketAccount.objects.select_for_update().get(pk=account.pk)
-        merged = {**credentials_decrypt(locked.credentials_encrypted), **_checked(values)}
+        merged = {
+            **credentials_decrypt(locked.credentials_encrypted),
+            **credentials_checked(values),
+        }
         token = credentials_encrypt(merged)
         MarketAccount.objects.filter(pk=account.pk).update(credentials_encrypted=token)
     account.credentials_encrypted = token
@@ -726,18 +729,3 @@ def _update_many(listings: list[Listing], fields: list[str]) -> None:
 def _chunks(items: list) -> Iterable[list]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-def _checked(credentials: Mapping[str, str]) -> dict[str, str]:
-    if not isinstance(credentials, Mapping):
-        raise ValidationError("credentials must be an object of names to text values")
-    bad = [
-        str(k)
-        for k, v in credentials.items()
-        if not isinstance(k, str) or not k.strip() or not isinstance(v, str)
-    ]
-    if bad:
-        raise ValidationError(
-            f"credentials must be text values under non-empty names; check: {', '.join(bad)}"
-        )
-    return dict(credentials)

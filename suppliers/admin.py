@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from .connectors import kinds
-from .crypto import CredentialsError, credentials_encrypt
+from .crypto import credentials_form_value
 from .models import Supplier, SupplierBrand, WebhookDelivery
 from .services import supplier_cursor_reset, supplier_save, supplier_set_credentials
 
@@ -45,18 +44,7 @@ class SupplierForm(forms.ModelForm):
         self.fields["kind"].choices = [(k, k) for k in kinds()]
 
     def clean_new_credentials(self):
-        value = self.cleaned_data.get("new_credentials")
-        if value in (None, "", {}):
-            return None
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in value.items()
-        ):
-            raise ValidationError("Credentials must be a JSON object of names to text values.")
-        try:
-            credentials_encrypt(value)  # a missing key is a form error, not a half-saved supplier
-        except CredentialsError as exc:
-            raise ValidationError(str(exc)) from None
-        return value
+        return credentials_form_value(self.cleaned_data.get("new_credentials"))
 
 
 class SupplierBrandInline(admin.TabularInline):

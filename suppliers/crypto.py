@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 KEY_VARIABLE = "YOOINI_CREDENTIALS_KEY"
 _GENERATE = (
@@ -90,3 +90,32 @@ def credentials_rotate(token: str) -> str:
         raise CredentialsUnreadable(
             f"stored supplier credentials cannot be decrypted with {KEY_VARIABLE}"
         ) from None
+
+
+def credentials_checked(credentials: object) -> dict[str, str]:
+    """``credentials`` as a plain dict if it maps non-empty names to text values, else a
+    ``ValidationError`` naming the bad entries (names only: a value in an error message would
+    end up in a log or a page)."""
+    if not isinstance(credentials, Mapping):
+        raise ValidationError("credentials must be an object of names to text values")
+    bad = [
+        str(k)
+        for k, v in credentials.items()
+        if not isinstance(k, str) or not k.strip() or not isinstance(v, str)
+    ]
+    if bad:
+        raise ValidationError(f"credentials must map names to text values; bad entries: {bad}")
+    return dict(credentials)
+
+
+def credentials_form_value(value: object) -> dict[str, str] | None:
+    """An admin form's new credentials, checked and encryptable now (a missing key is a form
+    error, not a half-saved row); None when the field was left empty."""
+    if value in (None, "", {}):
+        return None
+    checked = credentials_checked(value)
+    try:
+        credentials_encrypt(checked)
+    except CredentialsError as exc:
+        raise ValidationError(str(exc)) from None
+    return checked

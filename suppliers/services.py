@@ -21,7 +21,12 @@ from source_data.records import SourceRecord
 from source_data.services import UpsertResult, source_data_upsert_many
 from suppliers.connectors import Connector, SupplierRecord, connector_for, kinds
 
-from .crypto import credentials_decrypt, credentials_encrypt, credentials_rotate
+from .crypto import (
+    credentials_checked,
+    credentials_decrypt,
+    credentials_encrypt,
+    credentials_rotate,
+)
 from .models import Supplier, SupplierBrand
 
 log = logging.getLogger("yooini.suppliers")
@@ -43,7 +48,7 @@ def supplier_create(
     credentials and no ``YOOINI_CREDENTIALS_KEY`` (nothing is written then)."""
     supplier = Supplier(name=name, kind=kind, settings=dict(settings or {}), enabled=enabled)
     # Encrypt first: a missing key must fail before a supplier without its credentials exists.
-    supplier.credentials_encrypted = credentials_encrypt(_checked(credentials or {}))
+    supplier.credentials_encrypted = credentials_encrypt(credentials_checked(credentials or {}))
     supplier_save(supplier=supplier)
     if credentials:
         log.info("supplier %s created with credentials (keys: %s)", name, sorted(credentials))
@@ -103,7 +108,7 @@ def supplier_save(*, supplier: Supplier) -> Supplier:
 
 def supplier_set_credentials(*, supplier: Supplier, credentials: Mapping[str, str]) -> None:
     """Replace the supplier's credentials (``{}`` removes them)."""
-    token = credentials_encrypt(_checked(credentials))
+    token = credentials_encrypt(credentials_checked(credentials))
     now = get_clock().now()
     Supplier.objects.filter(pk=supplier.pk).update(credentials_encrypted=token, updated_at=now)
     supplier.credentials_encrypted, supplier.updated_at = token, now
@@ -169,17 +174,3 @@ def supplier_records_upsert(
     return source_data_upsert_many(
         (source_record_of(supplier_name, r) for r in records), batch_id=batch_id
     )
-
-
-def _checked(credentials: Mapping[str, str]) -> dict[str, str]:
-    if not isinstance(credentials, Mapping):
-        raise ValidationError("credentials must be an object of names to text values")
-    bad = [
-        str(k)
-        for k, v in credentials.items()
-        if not isinstance(k, str) or not k.strip() or not isinstance(v, str)
-    ]
-    if bad:
-        # Names only: a value in an error message would end up in a log or a page.
-        raise ValidationError(f"credentials must map names to text values; bad entries: {bad}")
-    return dict(credentials)

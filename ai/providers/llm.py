@@ -16,13 +16,13 @@ its text holds the response body, and a 401 body may echo part of the key.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from yooini.retry_after import parse_retry_after
 
 from ..conf import setting, setting_number
 from ..errors import (
@@ -134,24 +134,16 @@ def max_tokens() -> int:
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    """Seconds from ``retry-after-ms`` (OpenAI's) or ``retry-after`` (seconds or an HTTP date)."""
     if not headers:
         return None
-    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
-            continue
+    value = headers.get("retry-after-ms")
+    if value is not None:
         try:
-            return max(float(value) / divisor, 0.0)
+            return max(float(value) / 1000.0, 0.0)
         except ValueError:
             pass
-    value = headers.get("retry-after")
-    if value:
-        try:
-            return max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-        except (TypeError, ValueError):
-            return None
-    return None
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def _error_details(body: Any) -> tuple[str, str]:

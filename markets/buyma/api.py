@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
+from yooini.retry_after import parse_retry_after
 
 log = logging.getLogger("yooini.markets.buyma")
 
@@ -217,13 +218,7 @@ class BuymaClient:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

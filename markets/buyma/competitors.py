@@ -16,7 +16,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 import httpx
 from django.conf import settings
@@ -32,6 +31,7 @@ from markets.buyma.search_page import (
 from orchestrator.core.clock import get_clock
 from pricing.models import MODEL_NUMBER_MAX, CompetitorPrice, model_number_key
 from pricing.selectors import competitor_prices
+from yooini.retry_after import parse_retry_after
 
 log = logging.getLogger("yooini.markets.buyma")
 
@@ -267,7 +267,7 @@ class CompetitorLookup:
                 if response.status_code not in _RETRYABLE:
                     return response
                 problem = f"HTTP {response.status_code}"
-                asked = _retry_after(response.headers.get("Retry-After"), clock.now())
+                asked = parse_retry_after(response.headers.get("Retry-After"), clock.now())
                 if asked is not None:
                     if asked > self.max_retry_after:
                         raise _Unavailable(
@@ -302,20 +302,6 @@ def _own_ids(own_buyer_id: str | Iterable[str] | None) -> frozenset[str]:
             " YOOINI_BUYMA_OWN_BUYER_IDS): without it our own listings count as competitors"
         )
     return ids
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - now).total_seconds()) if when.tzinfo else None
 
 
 def _failed(key: str, url: str, at: datetime, error: str) -> CompetitorQuote:

@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +55,7 @@ from suppliers.connectors.contract import (
     redact,
     short,
 )
+from yooini.retry_after import parse_retry_after
 
 USER_AGENT = "yooini-supplier-connector/0.1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -181,22 +181,6 @@ class Transport:
 def _tls_context() -> ssl.SSLContext:
     # Loading the CA bundle takes ~40 ms; one shared (thread-safe) context serves every client.
     return httpx.create_ssl_context()
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def response_json(response: httpx.Response) -> Any:
