@@ -6,6 +6,7 @@ products. Each test runs the real stages through the engine (inline executor).""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
@@ -14,7 +15,7 @@ from media.models import Image, ProductImage
 from media.storage import media_files_count
 from orchestrator.executors import executor_create
 from orchestrator.loading import workflows_load
-from orchestrator.models import Batch, CellStatus, StageRun
+from orchestrator.models import Batch, CellStatus, Event, StageRun
 from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
 from pipelines.models import PipelineProduct, ProductState
@@ -22,6 +23,7 @@ from pipelines.sample.catalog import SampleCatalog, changed_ids
 from pipelines.sample.server import SampleServer
 from pipelines.sample_run import ACCOUNT, MALL, UNITS, sample_configure
 from pipelines.steps.register import not_ready_reason
+from pricing.models import PricingRule
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,3 +188,25 @@ def test_product_sync_runs_the_same_stages_per_supplier(sample):
     # buyma afterwards finds everything listed already.
     assert run("buyma").status == "COMPLETED"
     assert ListingRequest.objects.count() == created
+
+
+def test_a_price_under_the_margin_guard_suspends_the_listing(sample):
+    assert run().status == "COMPLETED"
+    # A minimum margin no competitor leaves room for: every undercut hits the floor.
+    PricingRule.objects.filter(supplier="", brand="").update(
+        minimum_margin_kind="rate",
+        minimum_margin=Decimal("0.6"),
+        target_margin=Decimal("0.7"),
+        suspend_when_uncompetitive=True,
+    )
+
+    batch = run(mode="partial")
+
+    assert batch.status == "COMPLETED"
+    suspended = Listing.objects.filter(status=ListingStatus.SUSPENDED)
+    events = Event.objects.filter(type="listing.suspended", correlation_id=batch.id)
+    assert suspended.exists() and events.count() == suspended.count()
+    event = events.first()
+    listing = suspended.get(reference_number=event.payload["reference_number"])
+    assert listing.requests.order_by("-id").first().kind == "suspend"
+    assert listing.price_decision["suspend"] is True and event.payload["reason"]
