@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from orchestrator.core.clock import get_clock
 from source_data.models import SourceData
 from suppliers.connectors import SupplierRecord
@@ -58,12 +60,18 @@ def products_seen(unit: CollectUnit, records: Iterable[SupplierRecord], *, batch
     if unit.label:  # a whole-supplier read keeps the brand unit a product already belongs to
         fields.append("unit")
     if rows:
+        # MySQL/MariaDB upsert on any unique key and refuse to be told which one.
+        target = (
+            {"unique_fields": ["supplier", "source_id"]}
+            if connection.features.supports_update_conflicts_with_target
+            else {}
+        )
         PipelineProduct.objects.bulk_create(
             list(rows.values()),
             batch_size=CHUNK,
             update_conflicts=True,
-            unique_fields=["supplier", "source_id"],
             update_fields=fields,
+            **target,
         )
 
 
