@@ -7,6 +7,7 @@ imported before Django is set up.
 from .core.breaker import BreakerPolicy
 from .core.ratelimit import RateLimit
 from .core.retry import NO_RETRY, Retry
+from .core.schedule import ScheduleSpec
 from .core.workflow import ALL, SINGLE_PARTITION, Resource, Stage, Workflow, registry, resource
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "RateLimit",
     "Resource",
     "Retry",
+    "ScheduleSpec",
     "Stage",
     "Workflow",
     "registry",

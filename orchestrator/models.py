@@ -168,3 +168,68 @@ def lock_dispatch() -> None:
     if not cellsql.lock_dispatch():
         EngineLock.objects.get_or_create(name="dispatch")
         cellsql.lock_dispatch()
+
+
+def schedule_default_time_zone() -> str:
+    """A new schedule's zone: the installation's ``TIME_ZONE``."""
+    from django.conf import settings
+
+    return settings.TIME_ZONE
+
+
+class Schedule(models.Model):
+    """A workflow started on a cron expression or an interval; the row is the configuration.
+
+    ``next_run_at`` (UTC) is also the claim token: a scheduler fires the schedule only if its
+    ``UPDATE ... WHERE next_run_at = <value read>`` changed the row, so each due time fires once
+    however many schedulers run.
+    """
+
+    class Misfire(models.TextChoices):
+        RUN_ONCE = "run_once", "run once, late"
+        SKIP = "skip", "skip to the next time"
+
+    class Overlap(models.TextChoices):
+        SKIP = "skip", "skip while a batch runs"
+        RESUME = "resume", "resume the running batch"
+
+    name = models.CharField(max_length=100, unique=True)
+    workflow = models.CharField(max_length=100)
+    mode = models.CharField(max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    cron = models.CharField(
+        max_length=100, blank=True, default="", help_text="5 fields: minute hour day month weekday"
+    )
+    every_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="an interval instead of a cron expression"
+    )
+    time_zone = models.CharField(max_length=64, default=schedule_default_time_zone)
+    enabled = models.BooleanField(default=True)
+    misfire = models.CharField(max_length=16, choices=Misfire.choices, default=Misfire.RUN_ONCE)
+    overlap = models.CharField(max_length=16, choices=Overlap.choices, default=Overlap.SKIP)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    last_batch_id = models.CharField(max_length=32, blank=True, default="")
+    last_outcome = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "yooini_schedule"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def timing(self):
+        """The pure ``Timing`` of this row (``ScheduleError`` when it is invalid)."""
+        from .core.schedule import Timing
+
+        return Timing(self.cron or None, self.every_seconds, self.time_zone)
+
+    def clean(self) -> None:
+        from .services.schedules import schedule_errors
+
+        errors = schedule_errors(self)
+        if errors:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(errors)

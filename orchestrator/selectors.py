@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 
 from .core.workflow import registry
-from .models import Batch, Event, StageRun
+from .models import Batch, Event, Schedule, StageRun
 
 
 def batch_get(batch_id: str | None = None, *, workflow: str | None = None) -> Batch:
@@ -125,3 +127,56 @@ def workflows_document() -> list[dict[str, Any]]:
         }
         for w in registry.workflows()
     ]
+
+
+def schedules_list(*, enabled: bool | None = None) -> list[Schedule]:
+    query = Schedule.objects.all()
+    if enabled is not None:
+        query = query.filter(enabled=enabled)
+    return list(query.order_by("name"))
+
+
+def schedule_get(name: str) -> Schedule:
+    """A schedule by name; ``Schedule.DoesNotExist`` naming it if there is none."""
+    try:
+        return Schedule.objects.get(name=name)
+    except Schedule.DoesNotExist:
+        raise Schedule.DoesNotExist(f"no schedule named {name!r}") from None
+
+
+def schedules_next_due_at() -> datetime | None:
+    """The earliest ``next_run_at`` of the enabled schedules (when the scheduler should wake)."""
+    found = (
+        Schedule.objects.filter(enabled=True, next_run_at__isnull=False)
+        .order_by("next_run_at")
+        .values_list("next_run_at", flat=True)
+        .first()
+    )
+    return found
+
+
+def schedule_document(schedule: Schedule) -> dict[str, Any]:
+    """The stable JSON shape of a schedule (``yooini schedules --json``)."""
+    next_local = None
+    if schedule.next_run_at is not None:
+        try:
+            next_local = schedule.next_run_at.astimezone(ZoneInfo(schedule.time_zone)).isoformat()
+        except Exception:  # an invalid zone is reported by validation, not here
+            next_local = None
+    return {
+        "name": schedule.name,
+        "workflow": schedule.workflow,
+        "mode": schedule.mode,
+        "params": schedule.params,
+        "cron": schedule.cron or None,
+        "every_seconds": schedule.every_seconds,
+        "time_zone": schedule.time_zone,
+        "enabled": schedule.enabled,
+        "misfire": schedule.misfire,
+        "overlap": schedule.overlap,
+        "next_run_at": schedule.next_run_at.isoformat() if schedule.next_run_at else None,
+        "next_run_local": next_local,
+        "last_fired_at": schedule.last_fired_at.isoformat() if schedule.last_fired_at else None,
+        "last_batch_id": schedule.last_batch_id or None,
+        "last_outcome": schedule.last_outcome,
+    }

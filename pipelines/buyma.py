@@ -6,7 +6,7 @@ supplier read whole); ``--param units=a,b`` runs a subset (partitions or supplie
 
     collect -> convert -> translate -> image -> price -> register
 
-``full`` (daily) runs every stage; ``partial`` (hourly) refreshes price and stock of known
+``full`` (daily at 03:00) runs every stage; ``partial`` (hourly) refreshes price and stock of known
 products and updates their listings: collect, price, register. Every stage works only where
 its input changed, so a rerun changes nothing and a crashed batch resumes where it stopped.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator import Retry, Workflow, resource
+from orchestrator import Retry, ScheduleSpec, Workflow, resource
 from suppliers.selectors import collect_units_enabled
 from suppliers.stages import NOT_RETRIED, supplier_resource
 
@@ -58,6 +58,12 @@ buyma = Workflow(
     },
     version="1",
     description="Supplier products listed on BUYMA per brand unit: full daily, partial hourly.",
+    # Created in the database by `yooini scheduler` (or `yooini schedules sync`) when missing;
+    # edit or disable them there. Asia/Seoul unless YOOINI_TIME_ZONE says otherwise.
+    schedules=[
+        ScheduleSpec(name="buyma-full-daily", cron="0 3 * * *", mode="full"),
+        ScheduleSpec(name="buyma-partial-hourly", cron="0 * * * *", mode="partial"),
+    ],
 )
 buyma.stage(
     collect,

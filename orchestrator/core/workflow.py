@@ -9,12 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .breaker import BreakerPolicy
 from .dag import topological_order
 from .ratelimit import RateLimit
 from .retry import Retry
+
+if TYPE_CHECKING:
+    from .schedule import ScheduleSpec
 
 ALL = "__all__"
 SINGLE_PARTITION = "-"
@@ -64,7 +67,8 @@ class Workflow:
 
     ``modes`` maps a mode name to the stage names it runs (or ``ALL``); the first mode is the
     default. ``trigger`` names an event type whose emission starts a batch with the event's
-    payload as params.
+    payload as params. ``schedules`` are default ``ScheduleSpec``s, written to the database
+    once by ``schedules_sync`` (the rows are the configuration afterwards).
     """
 
     def __init__(
@@ -76,9 +80,11 @@ class Workflow:
         version: str = "1",
         trigger: str | None = None,
         description: str = "",
+        schedules: Iterable[ScheduleSpec] = (),
         register: bool = True,
     ) -> None:
         self.name = name
+        self.schedules: tuple[ScheduleSpec, ...] = tuple(schedules or ())
         self.version = version
         self.trigger = trigger
         self.description = description

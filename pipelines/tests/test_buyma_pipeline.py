@@ -15,9 +15,10 @@ from media.models import Image, ProductImage
 from media.storage import media_files_count
 from orchestrator.executors import executor_create
 from orchestrator.loading import workflows_load
-from orchestrator.models import Batch, CellStatus, Event, StageRun
+from orchestrator.models import Batch, CellStatus, Event, Schedule, StageRun
 from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
+from orchestrator.services.schedules import schedules_sync
 from pipelines.models import PipelineProduct, ProductState
 from pipelines.sample.catalog import SampleCatalog, changed_ids
 from pipelines.sample.server import SampleServer
@@ -210,3 +211,17 @@ def test_a_price_under_the_margin_guard_suspends_the_listing(sample):
     listing = suspended.get(reference_number=event.payload["reference_number"])
     assert listing.requests.order_by("-id").first().kind == "suspend"
     assert listing.price_decision["suspend"] is True and event.payload["reason"]
+
+
+def test_buyma_declares_its_daily_full_and_hourly_partial_schedules():
+    workflows_load()
+
+    schedules_sync()
+
+    rows = {s.name: s for s in Schedule.objects.filter(workflow="buyma")}
+    assert (rows["buyma-full-daily"].cron, rows["buyma-full-daily"].mode) == ("0 3 * * *", "full")
+    assert (rows["buyma-partial-hourly"].cron, rows["buyma-partial-hourly"].mode) == (
+        "0 * * * *",
+        "partial",
+    )
+    assert {s.time_zone for s in rows.values()} == {"Asia/Seoul"}
