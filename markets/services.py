@@ -45,6 +45,7 @@ from markets.listing import (
 )
 from orchestrator.core.clock import get_clock
 from suppliers.crypto import credentials_checked, credentials_decrypt, credentials_encrypt
+from yooini.db import chunked
 
 from .models import Listing, ListingRequest, ListingStatus, Market, MarketAccount, RequestKind
 from .selectors import market_account_get
@@ -391,7 +392,7 @@ def _dry_run(account, plans, existing, decision_of, now: datetime, today: date):
     if not (new_listings or changed):
         return results
     with transaction.atomic():
-        for chunk in _chunks(new_listings):
+        for chunk in chunked(new_listings):
             Listing.objects.bulk_create(chunk)
         missing = [x for x in new_listings if x.pk is None]
         if missing:  # a database that cannot return ids from a bulk insert
@@ -418,7 +419,7 @@ def _dry_run(account, plans, existing, decision_of, now: datetime, today: date):
         for listing, request in pending_requests:
             request.listing_id = listing.pk
             requests.append(request)
-        for chunk in _chunks(requests):
+        for chunk in chunked(requests):
             ListingRequest.objects.bulk_create(chunk)
     return results
 
@@ -658,8 +659,7 @@ def _account(account: MarketAccount | str) -> MarketAccount:
 def _existing(account: MarketAccount, references: list[str]) -> dict[str, Listing]:
     found: dict[str, Listing] = {}
     unique = list(dict.fromkeys(references))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
+    for chunk in chunked(unique, _CHUNK):
         for listing in Listing.objects.filter(account=account, reference_number__in=chunk):
             listing.account = account
             found[listing.reference_number] = listing
@@ -715,7 +715,7 @@ def _update_many(listings: list[Listing], fields: list[str]) -> None:
         + f" WHERE {quote(Listing._meta.pk.column)} = %s"
     )
     with connection.cursor() as cursor:
-        for chunk in _chunks(listings):
+        for chunk in chunked(listings):
             cursor.executemany(
                 sql,
                 [
@@ -724,8 +724,3 @@ def _update_many(listings: list[Listing], fields: list[str]) -> None:
                     for x in chunk
                 ],
             )
-
-
-def _chunks(items: list) -> Iterable[list]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]

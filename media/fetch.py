@@ -59,15 +59,15 @@ class FetchRefused(FetchError):
 
 
 class FetchTooLarge(FetchError):
-    pass
+    """The body is over ``YOOINI_MEDIA_MAX_BYTES`` (checked while it streams in)."""
 
 
 class FetchTimeout(FetchError):
-    pass
+    """The download took longer than ``YOOINI_MEDIA_TIMEOUT`` in all."""
 
 
 class NotAnImage(FetchError):
-    pass
+    """The server answered with something that is not an image."""
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db import connection
 
 from orchestrator.core.clock import get_clock
+from yooini.db import conflict_target
 
 from .convert import SPEC, Converted, ImageRejected, image_convert
 from .fetch import (
@@ -343,13 +343,10 @@ def _rows_write(owner, placed, failed, changed, existing, now) -> None:
             )
     if not rows:
         return
-    unique = (
-        ["owner", "position"] if connection.features.supports_update_conflicts_with_target else None
-    )
     ProductImage.objects.bulk_create(
         rows,
         update_conflicts=True,
-        unique_fields=unique,
+        **conflict_target("owner", "position"),
         update_fields=["source_url", "image", "error", "fetched_at"],
     )
 

@@ -31,15 +31,13 @@ from .steps.image import image
 from .steps.price import price
 from .steps.register import register
 from .steps.translate import translate
+from .supplier_collect import names_param
 
 
 def unit_partitions(params: Mapping[str, Any]) -> list[str]:
     """The enabled brand units (those named in ``params["units"]`` when given), each
     supplier's resource declared before the batch writes the resource rows."""
-    only = params.get("units")
-    if isinstance(only, str):
-        only = [name.strip() for name in only.split(",") if name.strip()]
-    units = collect_units_enabled(only=only)
+    units = collect_units_enabled(only=names_param(params, "units"))
     for supplier in {unit.supplier for unit in units}:
         resource(supplier_resource(supplier), concurrency=1)
     return [unit.partition for unit in units]

@@ -11,11 +11,9 @@ Modes as in ``buyma``: ``full`` and ``partial`` (price and stock of known produc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from orchestrator import Retry, Workflow, resource
-from suppliers.selectors import supplier_names_enabled
+from orchestrator import Retry, Workflow
 from suppliers.stages import NOT_RETRIED, supplier_resource
 
 from .resources import BUYMA_API, BUYMA_SEARCH, IMAGES
@@ -25,16 +23,7 @@ from .steps.image import image
 from .steps.price import price
 from .steps.register import register
 from .steps.translate import translate
-
-
-def supplier_partitions(params: Mapping[str, Any]) -> list[str]:
-    only = params.get("units")
-    if isinstance(only, str):
-        only = [name.strip() for name in only.split(",") if name.strip()]
-    names = supplier_names_enabled(only=only)
-    for name in names:
-        resource(supplier_resource(name), concurrency=1)
-    return names
+from .supplier_collect import enabled_supplier_partitions, names_param
 
 
 def process(ctx, partition: str) -> dict[str, Any]:
@@ -46,7 +35,7 @@ def process(ctx, partition: str) -> dict[str, Any]:
 
 product_sync = Workflow(
     "product_sync",
-    partitions=supplier_partitions,
+    partitions=lambda params: enabled_supplier_partitions(names_param(params, "units")),
     modes={
         "full": ["collect", "process", "image", "price", "sync"],
         "partial": ["collect", "price", "sync"],

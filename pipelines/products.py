@@ -7,16 +7,15 @@ per product.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from django.db import connection
 
 from orchestrator.core.clock import get_clock
 from source_data.models import SourceData
 from suppliers.connectors import SupplierRecord
 from suppliers.selectors import CollectUnit
+from yooini.db import chunked, conflict_target
 
 from .models import PipelineProduct, ProductState
 
@@ -60,18 +59,12 @@ def products_seen(unit: CollectUnit, records: Iterable[SupplierRecord], *, batch
     if unit.label:  # a whole-supplier read keeps the brand unit a product already belongs to
         fields.append("unit")
     if rows:
-        # MySQL/MariaDB upsert on any unique key and refuse to be told which one.
-        target = (
-            {"unique_fields": ["supplier", "source_id"]}
-            if connection.features.supports_update_conflicts_with_target
-            else {}
-        )
         PipelineProduct.objects.bulk_create(
             list(rows.values()),
             batch_size=CHUNK,
             update_conflicts=True,
             update_fields=fields,
-            **target,
+            **conflict_target("supplier", "source_id"),
         )
 
 
@@ -137,8 +130,3 @@ def current_hashes(supplier: str, source_ids: Sequence[str]) -> dict[str, str]:
             ).values_list("source_id", "content_hash")
         )
     return found
-
-
-def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -29,11 +29,11 @@ from django.conf import settings
 
 from markets.buyma.master import buyma_master_ensure
 from markets.models import MarketAccount
-from markets.services import market_account_create
+from markets.services import market_account_create, market_account_save
 from pricing.models import FxRate
 from pricing.services import fx_rate_set, pricing_defaults_ensure
 from suppliers.models import Supplier
-from suppliers.services import supplier_brand_add, supplier_create
+from suppliers.services import supplier_brand_add, supplier_create, supplier_save
 
 from .sample.buyma_pages import OWN_BUYER_ID
 from .sample.catalog import SampleCatalog
@@ -175,7 +175,7 @@ def sample_configure(base_url: str, brands: list[str]) -> None:
         "search_base_url": base_url,
         "search_delay_seconds": 0,
     }
-    account.save(update_fields=["settings"])
+    market_account_save(account=account)
 
 
 def _supplier(name: str, kind: str, wanted: dict) -> Supplier:
@@ -183,5 +183,4 @@ def _supplier(name: str, kind: str, wanted: dict) -> Supplier:
     if supplier is None:
         return supplier_create(name=name, kind=kind, settings=wanted)
     supplier.settings = {**supplier.settings, **wanted}
-    supplier.save(update_fields=["settings"])
-    return supplier
+    return supplier_save(supplier=supplier)

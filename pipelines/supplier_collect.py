@@ -23,16 +23,26 @@ from suppliers.selectors import supplier_names_enabled
 from suppliers.stages import NOT_RETRIED, collect, supplier_resource
 
 
-def supplier_partitions(params: Mapping[str, Any]) -> list[str]:
-    """The enabled suppliers (those named in ``params["suppliers"]`` when given), each with
-    its resource declared before the batch writes the resource rows."""
-    only = params.get("suppliers")
-    if isinstance(only, str):
-        only = [name.strip() for name in only.split(",") if name.strip()]
+def names_param(params: Mapping[str, Any], key: str) -> list[str] | None:
+    """A comma-separated ``--param key=a,b`` (or a list) as names; None when not given."""
+    value = params.get(key)
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return list(value) if value else None
+
+
+def enabled_supplier_partitions(only: list[str] | None = None) -> list[str]:
+    """The enabled suppliers (those in ``only`` when given), each with its resource declared
+    before the batch writes the resource rows."""
     names = supplier_names_enabled(only=only)
     for name in names:
         resource(supplier_resource(name), concurrency=1)
     return names
+
+
+def supplier_partitions(params: Mapping[str, Any]) -> list[str]:
+    """The enabled suppliers, or those named in ``params["suppliers"]``."""
+    return enabled_supplier_partitions(names_param(params, "suppliers"))
 
 
 supplier_collect = Workflow(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db.models import QuerySet
+
+from yooini.db import chunked
 
 from .models import CompetitorPrice, FxRate, PricingRule
 
@@ -65,7 +67,7 @@ def competitor_prices(
     One query per ``IN_CHUNK`` model numbers, never one per model number.
     """
     found: dict[str, CompetitorPrice] = {}
-    for chunk in _chunks(model_numbers, IN_CHUNK):
+    for chunk in chunked(model_numbers, IN_CHUNK):
         rows = CompetitorPrice.objects.filter(market=market, model_number__in=chunk)
         if fetched_since is not None:
             rows = rows.filter(fetched_at__gte=fetched_since)
@@ -73,8 +75,3 @@ def competitor_prices(
             rows = rows.filter(error="")
         found.update((row.model_number, row) for row in rows)
     return found
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -149,11 +149,15 @@ def supplier_cursor_reset(*, supplier: Supplier) -> None:
     supplier_cursor_save(supplier=supplier, cursor=None)
 
 
-def supplier_connector(supplier: Supplier) -> Connector:
-    """The supplier's connector, built with its decrypted credentials (close it after use).
-    Raises ``ConfigError`` for bad settings and the ``crypto`` errors for unreadable
+def supplier_connector(
+    supplier: Supplier, *, settings: Mapping[str, Any] | None = None
+) -> Connector:
+    """The supplier's connector, built with its decrypted credentials (close it after use);
+    ``settings`` override some of the supplier's for this connector only (one brand of a
+    mall). Raises ``ConfigError`` for bad settings and the ``crypto`` errors for unreadable
     credentials."""
-    return connector_for(supplier.kind, supplier.settings, supplier_credentials(supplier))
+    merged = {**supplier.settings, **(settings or {})}
+    return connector_for(supplier.kind, merged, supplier_credentials(supplier))
 
 
 def source_record_of(supplier_name: str, record: SupplierRecord) -> SourceRecord:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from markets.buyma.errors import NotASearchPageError
 from markets.buyma.search_page import (
@@ -31,6 +31,7 @@ from markets.buyma.search_page import (
 from orchestrator.core.clock import get_clock
 from pricing.models import MODEL_NUMBER_MAX, CompetitorPrice, model_number_key
 from pricing.selectors import competitor_prices
+from yooini.db import conflict_target
 from yooini.retry_after import parse_retry_after
 
 log = logging.getLogger("yooini.markets.buyma")
@@ -361,13 +362,10 @@ def _store(rows: list[CompetitorPrice]) -> None:
     """Insert or overwrite the rows, keyed on (market, model number), in bulk."""
     if not rows:
         return
-    # MySQL/MariaDB upsert on any unique key and refuse to be told which.
-    target = (
-        {"unique_fields": ["market", "model_number"]}
-        if connection.features.supports_update_conflicts_with_target
-        else {}
-    )
     with transaction.atomic():
         CompetitorPrice.objects.bulk_create(
-            rows, update_conflicts=True, update_fields=list(_STORED), **target
+            rows,
+            update_conflicts=True,
+            update_fields=list(_STORED),
+            **conflict_target("market", "model_number"),
         )

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from suppliers.connectors import ConfigError, Connector, RejectedRow, SupplierRecord, connector_for
+from suppliers.connectors import ConfigError, Connector, RejectedRow, SupplierRecord
 from suppliers.connectors.mall import MallConnector
 from suppliers.selectors import CollectUnit, collect_unit_for, supplier_get
 from suppliers.services import (
     supplier_connector,
-    supplier_credentials,
     supplier_cursor_save,
     supplier_records_upsert,
 )
@@ -135,8 +134,7 @@ def _connector(unit: CollectUnit, supplier) -> Connector:
             f"brand unit {unit.partition}: only mall suppliers are read brand by brand; "
             f"{supplier.name} is kind {supplier.kind!r} (use a unit with no brand)"
         )
-    settings = {**supplier.settings, "brands": [unit.brand]}
-    return connector_for(supplier.kind, settings, supplier_credentials(supplier))
+    return supplier_connector(supplier, settings={"brands": [unit.brand]})
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
