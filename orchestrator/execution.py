@@ -35,6 +35,7 @@ class Claim:
     resource: str
     checkpoint: Any = None
     deadline_at: datetime | None = None
+    owner: str = ""  # who holds the lease: the claiming runner, or the worker that adopted it
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Executors run claimed stage runs and hand back outcomes; the runner records them.
 
 ``inline`` runs each claim at once in the caller's thread (deterministic, for tests);
-``threads`` runs up to N at a time in a pool. A distributed executor plugs in behind the
-same four calls.
+``threads`` runs up to N at a time in a pool; ``celery`` queues them for worker processes
+on any machine, which record the outcomes themselves (``records_outcomes``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .execution import Claim, Outcome, execute_claim
 
 class Executor(Protocol):
     name: str
+    records_outcomes: bool  # True: whoever ran the stage recorded it; poll only reports it
 
     def free_slots(self) -> int: ...
 
@@ -43,6 +44,7 @@ class InlineExecutor:
     """
 
     name = "inline"
+    records_outcomes = False
 
     def __init__(self, clock: Clock | None = None, batch: int = 16) -> None:
         self._clock = clock
@@ -71,6 +73,7 @@ GATHER_SECONDS = 0.002
 
 class ThreadExecutor:
     name = "threads"
+    records_outcomes = False
 
     def __init__(self, concurrency: int = 4, clock: Clock | None = None) -> None:
         if concurrency < 1:
@@ -134,9 +137,111 @@ class ThreadExecutor:
         connection.close()
 
 
+class CeleryExecutor:
+    """Queues claimed stage runs as Celery tasks carrying ids only; workers adopt, run and
+    record them (``orchestrator.remote``).
+
+    What finished is read from the stage runs, never from the broker or a result backend.
+    ``concurrency`` is how many stage runs may be queued or running at once: set it to at
+    least the workers' total processes. A queued run no worker adopted within
+    ``resend_seconds`` is queued again (a message lost with a broker restart); the copy a
+    worker gets second does nothing.
+    """
+
+    name = "celery"
+    records_outcomes = True
+
+    def __init__(
+        self,
+        concurrency: int = 64,
+        *,
+        app=None,
+        queue: str | None = None,
+        resend_seconds: float | None = None,
+        poll_every: float = 0.02,
+    ) -> None:
+        from django.conf import settings
+
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        if app is None:
+            from yooini.celery import app
+        self.concurrency = concurrency
+        self.app = app
+        self.queue = queue or settings.YOOINI_CELERY_QUEUE
+        self.resend_seconds = resend_seconds or settings.YOOINI_CELERY_RESEND_SECONDS
+        self.poll_every = poll_every
+        self._queued: dict[tuple[int, int], tuple[Claim, float]] = {}
+
+    def free_slots(self) -> int:
+        return self.concurrency - len(self._queued)
+
+    def submit(self, claim: Claim) -> None:
+        self._send(claim)
+        self._queued[(claim.stage_run_id, claim.attempt)] = (claim, time.monotonic())
+
+    def _send(self, claim: Claim) -> None:
+        self.app.send_task(
+            STAGE_RUN_TASK, (claim.stage_run_id, claim.attempt, claim.owner), queue=self.queue
+        )
+
+    def poll(self, timeout: float) -> list[Outcome]:
+        """The queued stage runs that were recorded (or moved on), waiting up to ``timeout``."""
+        until = time.monotonic() + timeout
+        while True:
+            settled = self._settled()
+            left = until - time.monotonic()
+            if settled or left <= 0:
+                return settled
+            time.sleep(min(self.poll_every, left))
+
+    def _settled(self) -> list[Outcome]:
+        from .models import CellStatus, StageRun
+
+        if not self._queued:
+            return []
+        rows = StageRun.objects.filter(id__in=[key[0] for key in self._queued]).values_list(
+            "id", "attempt", "status", "lease_owner", "item_count", "error"
+        )
+        now_rows = {row[0]: row for row in rows}
+        settled: list[Outcome] = []
+        for key, (claim, sent_at) in list(self._queued.items()):
+            row = now_rows.get(claim.stage_run_id)
+            held = row is not None and row[1] == claim.attempt and row[2] == CellStatus.RUNNING
+            if held:
+                if row[3] == claim.owner and time.monotonic() - sent_at >= self.resend_seconds:
+                    self._send(claim)
+                    self._queued[key] = (claim, time.monotonic())
+                continue
+            del self._queued[key]
+            done = row is not None and row[1] == claim.attempt and row[2] == CellStatus.DONE
+            settled.append(
+                Outcome(
+                    claim=claim,
+                    ok=done,
+                    items=row[4] if done else 0,
+                    error="" if done or row is None else row[5],
+                )
+            )
+        return settled
+
+    def in_flight(self) -> list[Claim]:
+        return [claim for claim, _ in self._queued.values()]
+
+    def close(self) -> None:
+        """Queued stage runs stay with the workers; only this thread's connection closes."""
+        connection.close()
+
+
+EXECUTORS = ("inline", "threads", "celery")
+STAGE_RUN_TASK = "yooini.stage_run"  # orchestrator.tasks.stage_run
+
+
 def executor_create(name: str, *, concurrency: int = 4, clock: Clock | None = None) -> Executor:
     if name == "inline":
         return InlineExecutor(clock)
     if name == "threads":
         return ThreadExecutor(concurrency, clock)
-    raise ValueError(f"unknown executor {name!r} (known: inline, threads)")
+    if name == "celery":
+        return CeleryExecutor(concurrency)
+    raise ValueError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")

@@ -7,6 +7,7 @@ it can be killed at any point and a new runner continues the same batch.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ from .services.outcomes import leases_extend, outcomes_record
 log = logging.getLogger("yooini.runner")
 
 Progress = Callable[[list[str]], None]
+Closed = Callable[[Batch], None]
 
 
 class Runner:
@@ -54,7 +56,27 @@ class Runner:
 
     def run(self, batch_id: str) -> Batch:
         """Run ``batch_id`` (and the batches its events trigger) until all are finished."""
-        scope = [batch_id]
+        self._loop([batch_id], _with_children, stop=None)
+        return Batch.objects.get(id=batch_id)
+
+    def serve(self, stop: threading.Event, on_closed: Closed | None = None) -> None:
+        """Run every RUNNING batch, and each one started later, until ``stop`` is set.
+
+        Stage runs already handed to a local executor are finished and recorded first; a remote
+        executor's queued ones stay with the workers.
+        """
+        self._loop([], lambda _: _running_batch_ids(), stop=stop, on_closed=on_closed)
+
+    def _loop(
+        self,
+        scope: list[str],
+        widen: Callable[[list[str]], list[str]],
+        *,
+        stop: threading.Event | None,
+        on_closed: Closed | None = None,
+    ) -> None:
+        """The dispatch loop. ``widen`` gives the batches to look at now; with no ``stop`` it
+        returns once they are all finished, else when ``stop`` is set."""
         last_sweep = last_beat = last_progress = None
         # A claim round that found less than it could take means nothing else is ready until
         # an outcome is recorded, a sweep runs or a wake time passes: skip empty rounds.
@@ -64,10 +86,15 @@ class Runner:
         try:
             while True:
                 now = self.clock.now()
-                if last_sweep is None or _elapsed(last_sweep, now) >= self.sweep_every:
+                stopping = stop is not None and stop.is_set()
+                if stopping and (self.executor.records_outcomes or not self.executor.in_flight()):
+                    return
+                if not stopping and (
+                    last_sweep is None or _elapsed(last_sweep, now) >= self.sweep_every
+                ):
                     last_sweep, look = now, True
                     events_dispatch_pending()
-                    scope = _with_children(scope)
+                    scope = widen(scope)
                     for claim in claims_recover(
                         batch_ids=scope, owner=self.owner, now=now, lease_seconds=self.lease_seconds
                     ):
@@ -76,12 +103,11 @@ class Runner:
                     look = True
                 outcomes += self.executor.poll(0)
                 claims, next_wake, look = self._record_and_claim(
-                    outcomes, scope, look, now, next_wake
+                    outcomes, scope, look, now, next_wake, claiming=not stopping
                 )
                 outcomes = []
-                for (
-                    claim
-                ) in claims:  # after commit: a stage never runs inside the engine's transaction
+                # after commit: a stage never runs inside the engine's transaction
+                for claim in claims:
                     self.executor.submit(claim)
                 if last_beat is None or _elapsed(last_beat, now) >= self.lease_seconds / 3:
                     last_beat = now
@@ -96,22 +122,20 @@ class Runner:
                 ):
                     last_progress = time.monotonic()
                     self.progress(scope)
-                if claims or look:
+                if claims or (look and not stopping):
                     continue
                 if self.executor.in_flight():
                     outcomes = self.executor.poll(self.idle_wait)
                     continue
-                scope = _with_children(scope)
+                scope = widen(scope)
                 for member in scope:
-                    batch_close_if_finished(member)
-                if (
-                    not Batch.objects.filter(id__in=scope)
-                    .exclude(status__in=FINISHED_BATCH)
-                    .exists()
-                ):
+                    closed = batch_close_if_finished(member)
+                    if closed is not None and on_closed is not None:
+                        on_closed(closed)
+                if stop is None and not _unfinished(scope):
                     if self.progress:
                         self.progress(scope)
-                    return Batch.objects.get(id=batch_id)
+                    return
                 self._idle(next_wake)
                 look = True
         finally:
@@ -124,14 +148,17 @@ class Runner:
         look: bool,
         now: datetime,
         next_wake: datetime | None,
+        *,
+        claiming: bool = True,
     ) -> tuple[list[Claim], datetime | None, bool]:
         """Record finished cells and claim the next ready ones in one short transaction."""
-        free = self.executor.free_slots()
+        free = self.executor.free_slots() if claiming else 0
         if not outcomes and not (look and free > 0):
             return [], next_wake, False
         with transaction.atomic():
             if outcomes:
-                outcomes_record(outcomes, now=self.clock.now())
+                if not self.executor.records_outcomes:
+                    outcomes_record(outcomes, now=self.clock.now())
                 look = True
             if not (look and free > 0):
                 return [], next_wake, look
@@ -155,6 +182,14 @@ class Runner:
 
 def _elapsed(since: datetime, now: datetime) -> float:
     return (now - since).total_seconds()
+
+
+def _unfinished(scope: list[str]) -> bool:
+    return Batch.objects.filter(id__in=scope).exclude(status__in=FINISHED_BATCH).exists()
+
+
+def _running_batch_ids() -> list[str]:
+    return list(Batch.objects.filter(status=BatchStatus.RUNNING).values_list("id", flat=True))
 
 
 def _with_children(scope: list[str]) -> list[str]:

@@ -120,6 +120,28 @@ YOOINI_WORKFLOW_MODULES = [
 ]
 YOOINI_LEASE_SECONDS = float(os.environ.get("YOOINI_LEASE_SECONDS", "30"))
 
+# The distributed mode (YOOINI_EXECUTOR=celery): stage runs go to Celery workers through the
+# broker; the database stays the only truth, so no result backend. acks_late: a message is
+# acknowledged only after its stage run is recorded, and a redelivered one finds it done.
+YOOINI_BROKER_URL = os.environ.get("YOOINI_BROKER_URL", "redis://127.0.0.1:6379/0")
+YOOINI_CELERY_QUEUE = os.environ.get("YOOINI_CELERY_QUEUE", "yooini")
+# A queued stage run no worker has adopted after this long is queued again (a lost message).
+YOOINI_CELERY_RESEND_SECONDS = float(os.environ.get("YOOINI_CELERY_RESEND_SECONDS", "300"))
+CELERY_BROKER_URL = YOOINI_BROKER_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = YOOINI_CELERY_QUEUE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Keep a worker's database connection across tasks (Celery closes it after each one
+# otherwise); the task closes it by CONN_MAX_AGE, as a request would.
+CELERY_DB_REUSE_MAX = 1000
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
 # Fernet key(s) that encrypt supplier credentials at rest (comma-separated to rotate: the
 # first encrypts, all decrypt). Only from the environment, never a default: without it,
 # storing or reading credentials fails with an error naming this variable.

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ..executors import EXECUTORS
 from ..loading import workflows_load
 
 
@@ -15,8 +16,10 @@ class EngineCommand(BaseCommand):
 
 
 def add_run_options(parser) -> None:
+    parser.add_argument("--executor", choices=EXECUTORS, help="default: YOOINI_EXECUTOR")
     parser.add_argument(
-        "--executor", choices=["inline", "threads"], help="default: YOOINI_EXECUTOR"
+        "--concurrency",
+        type=int,
+        help="stage runs at once (threads), or queued and running at once (celery)",
     )
-    parser.add_argument("--concurrency", type=int, help="stage runs at once (threads)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

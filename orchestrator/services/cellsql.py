@@ -113,6 +113,9 @@ def lock_dispatch() -> bool:
     return bool(fetch("SELECT name FROM yooini_lock WHERE name = %s FOR UPDATE", ["dispatch"]))
 
 
+# A stage run that nobody holds: no owner, no lease, no deadline.
+CLEAR_LEASE = {"lease_owner": "", "lease_expires_at": None, "deadline_at": None}
+
 READY_COLUMNS = (
     "id",
     "attempt",

@@ -197,11 +197,12 @@ def _mark(
         )
         for row in rows:
             if got is None:
-                claims.append(
-                    _claim_of(row, row["mode"], row["params"], row["attempt"] + 1, deadline)
-                )
+                attempt = row["attempt"] + 1
             elif row["id"] in got:
-                claims.append(_claim_of(row, row["mode"], row["params"], got[row["id"]], deadline))
+                attempt = got[row["id"]]
+            else:
+                continue
+            claims.append(_claim_of(row, row["mode"], row["params"], attempt, deadline, owner))
     return sorted(claims, key=lambda c: c.stage_run_id)
 
 
@@ -304,7 +305,9 @@ def _consume(group: dict, taken: int, running: dict, resources: dict, now: datet
         ResourceState.objects.filter(name=row.name).update(tokens=row.tokens, tokens_at=now)
 
 
-def _claim_of(row: dict, mode: str, params: dict, attempt: int, deadline: datetime | None) -> Claim:
+def _claim_of(
+    row: dict, mode: str, params: dict, attempt: int, deadline: datetime | None, owner: str = ""
+) -> Claim:
     return Claim(
         stage_run_id=row["id"],
         attempt=attempt,
@@ -318,6 +321,7 @@ def _claim_of(row: dict, mode: str, params: dict, attempt: int, deadline: dateti
         resource=row["resource"],
         checkpoint=row["checkpoint"],
         deadline_at=deadline,
+        owner=owner,
     )
 
 
@@ -377,7 +381,9 @@ def claims_recover(
             if not updated:
                 continue
             batch = batches[row["batch_id"]]
-            taken.append(_claim_of(row, batch.mode, batch.params, row["attempt"] + 1, deadline))
+            taken.append(
+                _claim_of(row, batch.mode, batch.params, row["attempt"] + 1, deadline, owner)
+            )
             payload = {
                 "partition": row["partition"],
                 "stage": row["stage"],
@@ -387,3 +393,43 @@ def claims_recover(
             events.append(NewEvent("stage.lease_expired", payload, correlation_id=row["batch_id"]))
         events_emit(events)
     return taken
+
+
+def claim_adopt(
+    stage_run_id: int,
+    attempt: int,
+    queued_by: str,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+) -> Claim | None:
+    """Take over, for a worker, the stage run a dispatcher claimed and queued for it.
+
+    Only the queued attempt, only while its dispatcher still holds it: a task redelivered after
+    the run is DONE, retried, taken over or adopted by another worker gets ``None`` and does
+    nothing. A queued run whose batch is being cancelled is handed back to PENDING instead.
+    """
+    queued = StageRun.objects.filter(
+        id=stage_run_id, attempt=attempt, status=CellStatus.RUNNING, lease_owner=queued_by
+    )
+    row = queued.values(
+        *CLAIM_FIELDS, "batch__mode", "batch__params", "batch__cancel_requested"
+    ).first()
+    if row is None or not queued_by:
+        return None
+    if row["batch__cancel_requested"]:
+        queued.update(status=CellStatus.PENDING, updated_at=now, **cellsql.CLEAR_LEASE)
+        return None
+    timeout = _stage_timeout(row["workflow"], row["stage"])
+    deadline = now + timedelta(seconds=timeout) if timeout else None
+    adopted = queued.update(
+        lease_owner=owner,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
+        started_at=now,
+        updated_at=now,
+        deadline_at=deadline,
+    )
+    if not adopted:
+        return None
+    return _claim_of(row, row["batch__mode"], row["batch__params"], attempt, deadline, owner)

@@ -23,8 +23,6 @@ from .resources import breaker_record
 
 log = logging.getLogger("yooini.engine")
 
-_CLEAR_LEASE = {"lease_owner": "", "lease_expires_at": None, "deadline_at": None}
-
 
 def _workflow(name: str) -> Workflow | None:
     try:
@@ -145,7 +143,7 @@ def _record_one(
                 next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now,
                 **error,
-                **_CLEAR_LEASE,
+                **cellsql.CLEAR_LEASE,
             ):
                 return False
             events.append(
@@ -162,7 +160,7 @@ def _record_one(
                 finished_at=now,
                 updated_at=now,
                 **error,
-                **_CLEAR_LEASE,
+                **cellsql.CLEAR_LEASE,
             ):
                 return False
             below = _everything_below(claim)
