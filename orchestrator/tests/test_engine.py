@@ -80,9 +80,7 @@ def test_all_cells_failing_is_failed_not_partial(make_workflow, run_batch):
     assert run_batch(wf).status == "FAILED"
 
 
-def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(
-    make_workflow, manual_clock, transactional_db
-):
+def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(make_workflow, manual_clock, run_batch):
     wf = make_workflow("flaky")
     seen = []
 
@@ -109,11 +107,8 @@ def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(
     )
     assert round_.claims == [] and round_.next_wake == now + timedelta(seconds=10)
 
-    from orchestrator.executors import InlineExecutor
-    from orchestrator.runner import Runner
-
-    done = Runner(InlineExecutor(), max_sleep=3600).run(batch.id)
-    assert done.status == "COMPLETED"
+    done = run_batch(wf, runner_kwargs={"max_sleep": 3600})  # resumes the batch
+    assert done.id == batch.id and done.status == "COMPLETED"
     assert [a for a, _ in seen] == [1, 2, 3]
     assert (seen[2][1] - seen[1][1]) == timedelta(seconds=20)  # exponential: 10 s then 20 s
 
@@ -131,9 +126,7 @@ def test_exceptions_not_retried_fail_at_once(make_workflow, run_batch):
     assert batch.status == "FAILED" and len(tries) == 1
 
 
-def test_resume_continues_a_running_batch_and_never_reruns_done_cells(
-    make_workflow, transactional_db
-):
+def test_resume_continues_a_running_batch_and_never_reruns_done_cells(make_workflow, run_batch):
     calls = []
     wf = pipeline(make_workflow, calls, partitions=("a", "b"))
     first = batch_start(wf.name).batch
@@ -144,13 +137,9 @@ def test_resume_continues_a_running_batch_and_never_reruns_done_cells(
     )  # a/collect DONE, b/collect left RUNNING
     again = batch_start(wf.name)
     assert again.resumed and again.batch.id == first.id
-    from orchestrator.executors import InlineExecutor
-    from orchestrator.runner import Runner
-
-    batch = Runner(InlineExecutor(), max_sleep=3600).run(
-        first.id
-    )  # b/collect's lease expires, then taken over
-    assert batch.status == "COMPLETED"
+    # b/collect's lease expires, then it is taken over
+    batch = run_batch(wf, runner_kwargs={"max_sleep": 3600})
+    assert batch.id == first.id and batch.status == "COMPLETED"
     assert calls.count(("a", "collect", 1)) == 1 and ("a", "collect", 2) not in calls
     assert ("b", "collect", 2) in calls
     assert Event.objects.filter(correlation_id=first.id, type="stage.lease_expired").count() == 1
@@ -234,7 +223,7 @@ def test_cancel_stops_dispatch_and_ends_cancelled(make_workflow, transactional_d
 
 
 def test_checkpoint_lets_a_long_stage_continue_after_a_crash(
-    make_workflow, manual_clock, transactional_db
+    make_workflow, manual_clock, run_batch
 ):
     wf = make_workflow("pages")
     seen_pages = []
@@ -257,10 +246,7 @@ def test_checkpoint_lets_a_long_stage_continue_after_a_crash(
     with pytest.raises(SystemExit):
         execute_claim(claim)
     assert StageRun.objects.get(batch=batch).checkpoint == {"page": 4}
-    from orchestrator.executors import InlineExecutor
-    from orchestrator.runner import Runner
-
-    assert Runner(InlineExecutor(), max_sleep=3600).run(batch.id).status == "COMPLETED"
+    assert run_batch(wf, runner_kwargs={"max_sleep": 3600}).status == "COMPLETED"
     assert seen_pages == list(range(10))  # pages 0-3 once, then 4-9: nothing done twice
 
 

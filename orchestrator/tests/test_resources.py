@@ -70,14 +70,14 @@ def test_the_database_row_is_the_configuration(make_workflow, run_batch):
     @wf.stage(resource="tunable", retry=NO_RETRY)
     def work(ctx, partition):
         with gauge:
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     batch_start(wf.name)
     ResourceState.objects.filter(name="tunable").update(
         concurrency=3
     )  # an operator raises the limit
     assert run_batch(wf, executor="threads", concurrency=8).status == "COMPLETED"
-    assert gauge.peak == 3
+    assert 1 < gauge.peak <= 3  # the raised limit is read, and held
 
 
 def test_rate_limit_spaces_starts(make_workflow, manual_clock, run_batch):

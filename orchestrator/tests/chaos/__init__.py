@@ -50,3 +50,85 @@ def run_command(
     for key, value in params.items():
         command += ["--param", f"{key}={value}"]
     return command + ["--executor", executor, "--concurrency", str(concurrency), "--quiet"]
+
+
+def celery_env(broker_url: str, queue: str) -> dict[str, str]:
+    """``cli_env`` for the distributed mode: this broker, this private queue."""
+    return {
+        **cli_env(),
+        "YOOINI_BROKER_URL": broker_url,
+        "YOOINI_CELERY_QUEUE": queue,
+        "YOOINI_EXECUTOR": "celery",
+    }
+
+
+class WorkerProcess:
+    """A real ``yooini worker`` (prefork) in its own process group, so a SIGKILL takes the
+    parent and its pool processes down at once, as when a machine dies."""
+
+    def __init__(self, name: str, env: dict[str, str], workdir: Path, concurrency: int) -> None:
+        import subprocess
+
+        self.name = name
+        self.log = workdir / f"{name}.log"
+        command = [sys.executable, "-m", "yooini.cli", "worker", "--hostname", f"{name}@%h"]
+        command += ["--concurrency", str(concurrency), "--loglevel", "INFO"]
+        with open(self.log, "w") as out:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        import time
+
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if " ready." in self.log.read_text():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"worker {self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def pids(self) -> set[int]:
+        """The worker's own pid and its pool processes'."""
+        pids = {self.process.pid}
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids |= {int(pid) for pid in children.read_text().split()}
+        return pids
+
+    def kill(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM): finish the current stage runs, then exit."""
+        import signal
+        import subprocess
+
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def trace_read(path) -> list[tuple[str, str, int, str, int]]:
+    """A trace written with param ``pids``: (partition, stage, attempt, start|end, pid) per
+    line, in the order they happened."""
+    lines = []
+    for text in path.read_text().splitlines():
+        partition, stage, attempt, kind, pid = text.split("|")
+        lines.append((partition, stage, int(attempt), kind, int(pid)))
+    return lines

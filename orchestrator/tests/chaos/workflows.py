@@ -18,6 +18,8 @@ Params (all strings, as given by ``--param``):
 - ``sleep``: seconds between ``start`` and ``end`` (default 0.05): the body's "work".
 - ``linger``: seconds after ``end`` before returning (default 0): widens the window where
   the work is done but the engine has not recorded it yet.
+- ``pids``: when set, each line ends with ``|<pid>`` of the process that ran the body (which
+  worker ran what, in the distributed tests).
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ from orchestrator import NO_RETRY, RateLimit, Workflow, resource
 
 STAGES = ("fetch", "parse", "store")
 PACE = "chaos-pace"
+SOLO = "chaos-solo"
 
 # ``chaos_paced`` shares one slow resource: 8 stage starts a second, one at a time, so the
 # runner spends most of its time idle between a stage's end and the next stage's claim.
 resource(PACE, rate=RateLimit(rate=8, per=1.0, burst=1), breaker=None)
+# ``chaos_solo`` shares one resource that allows one stage run at a time, on any worker.
+resource(SOLO, concurrency=1, breaker=None)
 
 
 def partition_keys(params) -> list[str]:
@@ -52,11 +57,12 @@ def trace(path: str, line: str) -> None:
 def body(ctx, partition: str) -> int:
     log = ctx.params.get("log")
     cell = f"{partition}|{ctx.stage}|{ctx.attempt}"
+    who = f"|{os.getpid()}" if ctx.params.get("pids") else ""
     if log:
-        trace(log, f"{cell}|start")
+        trace(log, f"{cell}|start{who}")
     time.sleep(float(ctx.params.get("sleep", 0.05)))
     if log:
-        trace(log, f"{cell}|end")
+        trace(log, f"{cell}|end{who}")
     linger = float(ctx.params.get("linger", 0))
     if linger:
         time.sleep(linger)
@@ -76,3 +82,4 @@ def declare(name: str, *, resource_name: str | None = None) -> Workflow:
 
 chaos = declare("chaos")
 chaos_paced = declare("chaos_paced", resource_name=PACE)
+chaos_solo = declare("chaos_solo", resource_name=SOLO)
