@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/engine.py [--databases sqlite,postgres] [--executor inline,threads]
     .venv/bin/python bench/engine.py --databases sqlite --profile   # + cProfile and SQL per stage run
+    .venv/bin/python bench/engine.py --databases postgres --executor threads,celery --workers 1,2
+
+``celery`` starts real ``yooini worker`` processes (one prefork process each) on Redis
+(``--broker``) for each count in ``--workers``, and runs its own no-op workflows
+(``bench/celery_workflows.py``, which the workers import) from this process.
 
 The parent process creates each database (a temporary SQLite file; a fresh PostgreSQL
 database it drops afterwards), then re-invokes itself with ``--child`` and ``DATABASE_URL``
@@ -20,6 +25,7 @@ import platform
 import re
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 import types
@@ -56,7 +62,12 @@ REFERENCE = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
-    parser.add_argument("--executor", default="inline,threads", help="inline,threads")
+    parser.add_argument("--executor", default="inline,threads", help="inline,threads,celery")
+    parser.add_argument("--workers", default="1,2", help="celery: worker process counts")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="celery broker")
+    parser.add_argument(
+        "--in-flight", type=int, default=32, help="celery: stage runs queued or running at once"
+    )
     parser.add_argument("--chain", type=int, default=1000, help="stages in the chain workflow")
     parser.add_argument("--fanout", type=int, default=2000, help="partitions in the fan-out")
     parser.add_argument("--concurrency", type=int, default=8, help="threads executor size")
@@ -91,6 +102,9 @@ def main() -> int:
             "chain_stages": args.chain,
             "fanout_partitions": args.fanout,
             "threads_concurrency": args.concurrency,
+            "celery_workers": args.workers,
+            "celery_in_flight": args.in_flight,
+            "celery_broker": args.broker,
             "executors": args.executor.split(","),
             "repeat": args.repeat,
         },
@@ -121,6 +135,12 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
         str(args.concurrency),
         "--repeat",
         str(args.repeat),
+        "--workers",
+        args.workers,
+        "--broker",
+        args.broker,
+        "--in-flight",
+        str(args.in_flight),
         "--top",
         str(args.top),
     ]
@@ -158,6 +178,13 @@ def summarize(report: dict) -> dict:
                 "met": rate >= goal_fan,
                 "x_goal": round(goal_fan / rate, 1) if rate else None,
             }
+        for workers, fig in result.get("celery", {}).items():
+            rows[f"fanout/celery, {workers} stage runs per s"] = {
+                "value": fig["fanout_stage_runs_per_s"]
+            }
+            rows[f"chain/celery, {workers} ms per stage run"] = {
+                "value": fig["chain_ms_per_stage_run"]
+            }
         out[db] = rows
     return out
 
@@ -194,6 +221,9 @@ def child_run(args: argparse.Namespace) -> dict:
         "fanout": {},
     }
     run_workflow(chain_workflow(20), "inline", args.concurrency)  # warm-up: connection, caches
+    if "celery" in executors:
+        executors.remove("celery")
+        result["celery"] = celery_figures(args)
     # Timed runs watch nothing (a query counter would slow the engine's statements down);
     # one more run per figure counts the queries.
     for executor in executors:
@@ -333,6 +363,69 @@ def run_workflow(wf, executor_name: str, concurrency: int, *, hooks=None, count=
         "batch_create_queries": start_queries,
         "run_queries": counter.n - start_queries,
     }
+
+
+def celery_figures(args: argparse.Namespace) -> dict:
+    """Fan-out and chain of no-op stage runs through real worker processes, per worker count."""
+    import uuid
+
+    from bench import celery_workflows
+    from orchestrator.tests.chaos import WorkerProcess
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "YOOINI_BROKER_URL": args.broker,
+        "YOOINI_CELERY_QUEUE": queue,
+        "YOOINI_WORKFLOW_MODULES": "bench.celery_workflows",
+        "PYTHONPATH": str(ROOT),
+    }
+    out: dict = {}
+    for count in [int(n) for n in args.workers.split(",") if n.strip()]:
+        with tempfile.TemporaryDirectory(prefix="yooini-bench-workers-") as logs:
+            workers = [WorkerProcess(f"bench{i}", env, Path(logs), 1) for i in range(count)]
+            try:
+                for worker in workers:
+                    worker.wait_ready()
+                celery_run("bench_celery_chain", {}, args, queue)  # warm-up
+                fan = [
+                    celery_run("bench_celery_fanout", {"n": args.fanout}, args, queue)
+                    for _ in range(args.repeat)
+                ]
+                chain = [
+                    celery_run("bench_celery_chain", {}, args, queue) for _ in range(args.repeat)
+                ]
+            finally:
+                for worker in workers:
+                    worker.stop()
+        out[f"{count} worker process{'es' if count > 1 else ''}"] = {
+            "fanout_stage_runs": args.fanout,
+            "fanout_stage_runs_per_s": round(args.fanout / statistics.median(fan), 1),
+            "fanout_run_s_all": [round(s, 3) for s in fan],
+            "chain_stage_runs": celery_workflows.CHAIN_STAGES,
+            "chain_ms_per_stage_run": round(
+                statistics.median(chain) * 1000 / celery_workflows.CHAIN_STAGES, 3
+            ),
+        }
+    return out
+
+
+def celery_run(workflow: str, params: dict, args: argparse.Namespace, queue: str) -> float:
+    """Run one batch through the workers; the seconds from its first claim to its end."""
+    from orchestrator.executors import CeleryExecutor
+    from orchestrator.runner import Runner
+    from orchestrator.services.batches import batch_start
+
+    batch = batch_start(workflow, params=params, new=True).batch
+    engine = CeleryExecutor(args.in_flight, queue=queue)
+    started = time.perf_counter()
+    try:
+        finished = Runner(engine).run(batch.id)
+    finally:
+        engine.close()
+    if finished.status != "COMPLETED":
+        raise RuntimeError(f"batch {batch.id} of {workflow} ended {finished.status}")
+    return time.perf_counter() - started
 
 
 class QueryCounter:
