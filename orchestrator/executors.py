@@ -14,10 +14,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
 from .core.clock import Clock
 from .execution import Claim, Outcome, execute_claim
+from .models import CellStatus, StageRun
 
 
 class Executor(Protocol):
@@ -160,8 +162,6 @@ class CeleryExecutor:
         resend_seconds: float | None = None,
         poll_every: float = 0.02,
     ) -> None:
-        from django.conf import settings
-
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         if app is None:
@@ -196,8 +196,6 @@ class CeleryExecutor:
             time.sleep(min(self.poll_every, left))
 
     def _settled(self) -> list[Outcome]:
-        from .models import CellStatus, StageRun
-
         if not self._queued:
             return []
         rows = StageRun.objects.filter(id__in=[key[0] for key in self._queued]).values_list(

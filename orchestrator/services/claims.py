@@ -181,9 +181,7 @@ def _mark(
     """Mark the taken cells RUNNING for ``owner`` and return their claims."""
     by_deadline: dict[datetime | None, list[dict]] = {}
     for row in taken:
-        timeout = _stage_timeout(row["workflow"], row["stage"])
-        deadline = now + timedelta(seconds=timeout) if timeout else None
-        by_deadline.setdefault(deadline, []).append(row)
+        by_deadline.setdefault(_deadline(row, now), []).append(row)
     lease_until = now + timedelta(seconds=lease_seconds)
     claims = []
     for deadline, rows in by_deadline.items():
@@ -260,6 +258,23 @@ def _stage_timeout(workflow: str, stage: str) -> float | None:
     except KeyError:
         return None
     return definition.timeout if definition else None
+
+
+def _deadline(row: dict, now: datetime) -> datetime | None:
+    """When a run of this cell's stage started ``now`` times out (None: no timeout)."""
+    timeout = _stage_timeout(row["workflow"], row["stage"])
+    return now + timedelta(seconds=timeout) if timeout else None
+
+
+def _held_by(owner: str, now: datetime, lease_seconds: float, deadline: datetime | None) -> dict:
+    """The fields of a stage run that ``owner`` starts holding ``now``."""
+    return {
+        "lease_owner": owner,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds),
+        "started_at": now,
+        "updated_at": now,
+        "deadline_at": deadline,
+    }
 
 
 def _stage_room(
@@ -366,18 +381,10 @@ def claims_recover(
         lost = running.filter(Q(lease_expires_at__lt=now) | Q(lease_owner__in=dead))
         events = []
         for row in lost.values(*CLAIM_FIELDS, "lease_owner"):
-            timeout = _stage_timeout(row["workflow"], row["stage"])
-            deadline = now + timedelta(seconds=timeout) if timeout else None
+            deadline = _deadline(row, now)
             updated = StageRun.objects.filter(
                 id=row["id"], attempt=row["attempt"], status=CellStatus.RUNNING
-            ).update(
-                attempt=F("attempt") + 1,
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                started_at=now,
-                updated_at=now,
-                deadline_at=deadline,
-            )
+            ).update(attempt=F("attempt") + 1, **_held_by(owner, now, lease_seconds, deadline))
             if not updated:
                 continue
             batch = batches[row["batch_id"]]
@@ -421,15 +428,7 @@ def claim_adopt(
     if row["batch__cancel_requested"]:
         queued.update(status=CellStatus.PENDING, updated_at=now, **cellsql.CLEAR_LEASE)
         return None
-    timeout = _stage_timeout(row["workflow"], row["stage"])
-    deadline = now + timedelta(seconds=timeout) if timeout else None
-    adopted = queued.update(
-        lease_owner=owner,
-        lease_expires_at=now + timedelta(seconds=lease_seconds),
-        started_at=now,
-        updated_at=now,
-        deadline_at=deadline,
-    )
-    if not adopted:
+    deadline = _deadline(row, now)
+    if not queued.update(**_held_by(owner, now, lease_seconds, deadline)):
         return None
     return _claim_of(row, row["batch__mode"], row["batch__params"], attempt, deadline, owner)
