@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
+from django.core.management.base import CommandError
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -34,9 +36,16 @@ def run_with_progress(
     batch_id: str, *, executor: str | None, concurrency: int | None, quiet: bool = False
 ) -> Batch:
     """Run a batch to its end, showing cells finished / total per stage; returns it closed."""
-    engine = executor_create(
-        executor or settings.YOOINI_EXECUTOR, concurrency=concurrency or settings.YOOINI_CONCURRENCY
-    )
+    try:
+        engine = executor_create(
+            executor or settings.YOOINI_EXECUTOR,
+            concurrency=concurrency or settings.YOOINI_CONCURRENCY,
+        )
+    except BrokerUnreachable as exc:  # the URL may hold a password: name the setting only
+        raise CommandError(
+            f"cannot reach the Celery broker (YOOINI_BROKER_URL): {exc}; batch {batch_id} "
+            f"stays RUNNING: `yooini resume {batch_id}` continues it"
+        ) from exc
     with Progress(
         TextColumn("[bold]{task.description:<14}"),
         BarColumn(),

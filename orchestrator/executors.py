@@ -172,6 +172,10 @@ class CeleryExecutor:
         self.resend_seconds = resend_seconds or settings.YOOINI_CELERY_RESEND_SECONDS
         self.poll_every = poll_every
         self._queued: dict[tuple[int, int], tuple[Claim, float]] = {}
+        # Fail before claiming anything when the broker is unreachable (kombu's
+        # OperationalError), rather than leave claimed runs to wait out their leases.
+        with self.app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=2, interval_start=0.2)
 
     def free_slots(self) -> int:
         return self.concurrency - len(self._queued)

@@ -72,3 +72,17 @@ def test_the_scheduler_dispatches_scheduled_batches_to_the_workers(cluster, tmp_
     assert Event.objects.filter(correlation_id=batch.id, type="stage.completed").count() == 12
     ran_on = {pid for *_, pid in trace_read(tmp_path / "trace.log")}
     assert scheduler.pid not in ran_on
+
+
+def test_an_unreachable_broker_is_a_clear_error_before_anything_is_claimed():
+    from .chaos import celery_env
+
+    env = celery_env("redis://:secret-password@127.0.0.1:1/0", "unused")
+    command = [sys.executable, "-m", "yooini.cli", "run", "example", "--executor", "celery"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot reach the Celery broker (YOOINI_BROKER_URL)" in done.stderr
+    assert "secret-password" not in done.stdout + done.stderr
+    batch = Batch.objects.get(workflow="example")
+    assert f"yooini resume {batch.id}" in done.stderr
+    assert not StageRun.objects.filter(batch=batch, status=CellStatus.RUNNING).exists()
