@@ -8,7 +8,10 @@ imported lazily, because the child imports this package (for ``workflows``) too.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -67,8 +70,6 @@ class WorkerProcess:
     parent and its pool processes down at once, as when a machine dies."""
 
     def __init__(self, name: str, env: dict[str, str], workdir: Path, concurrency: int) -> None:
-        import subprocess
-
         self.name = name
         self.log = workdir / f"{name}.log"
         command = [sys.executable, "-m", "yooini.cli", "worker", "--hostname", f"{name}@%h"]
@@ -84,8 +85,6 @@ class WorkerProcess:
             )
 
     def wait_ready(self, timeout: float = 60) -> None:
-        import time
-
         until = time.monotonic() + timeout
         while time.monotonic() < until:
             if " ready." in self.log.read_text():
@@ -104,17 +103,12 @@ class WorkerProcess:
         return pids
 
     def kill(self) -> None:
-        import signal
-
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
         """Warm shutdown (SIGTERM): finish the current stage runs, then exit."""
-        import signal
-        import subprocess
-
         if self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
