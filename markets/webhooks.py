@@ -35,6 +35,7 @@ import json
 import logging
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -125,6 +126,7 @@ def webhook_receive(
     return 200, {"status": "accepted", "listing": listing.reference_number, **outcome}
 
 
+@login_not_required  # signed by the sender, not a signed-in user
 @csrf_exempt
 @require_POST
 def buyma_webhook(request: HttpRequest, name: str) -> JsonResponse:

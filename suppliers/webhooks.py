@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -181,6 +182,7 @@ def webhook_delivery_process(delivery: WebhookDelivery) -> bool:
     return bool(done)
 
 
+@login_not_required  # signed by the sender, not a signed-in user
 @csrf_exempt
 @require_POST
 def supplier_webhook(request: HttpRequest, name: str) -> JsonResponse:

@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "orchestrator",
     "source_data",
     "suppliers",
@@ -37,14 +41,21 @@ INSTALLED_APPS = [
     "media",
     "ai",
     "pipelines",
+    "access",
+    "dashboard",
+    "notifications",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "access.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -59,6 +70,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "access.context_processors.roles",
             ]
         },
     }
@@ -98,12 +111,62 @@ def _database_from_env() -> dict:
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LANGUAGE_CODE = "en"
+# The browser's Accept-Language picks Korean or English; this is the fallback.
+LANGUAGE_CODE = os.environ.get("YOOINI_LANGUAGE", "en")
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+# The Korean catalogue is compiled from its .po file on start (access.locale), into VAR_DIR.
+LOCALE_PATHS = [VAR_DIR / "locale"]
 TIME_ZONE = os.environ.get("YOOINI_TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The dashboard's few static files are served from the apps themselves: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+# The web: login everywhere but the health and metrics endpoints; roles are groups (access/).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:overview"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx sends the token from the page, not the cookie
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.CanRead"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "yooini API",
+    "DESCRIPTION": "Workflows, batches and their partition x stage grids, events, schedules and source data.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["access.permissions.CanRead"],
+    # The docs' assets come from the installed package: the dashboard works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# When set, /metrics wants "Authorization: Bearer <token>"; empty leaves it open (a private network).
+YOOINI_METRICS_TOKEN = os.environ.get("YOOINI_METRICS_TOKEN", "")
+# The address people open the dashboard at, for links in notifications.
+YOOINI_PUBLIC_URL = os.environ.get("YOOINI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email notifications go through this SMTP server (Slack ones need only their webhook URL).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("YOOINI_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("YOOINI_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("YOOINI_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("YOOINI_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("YOOINI_SMTP_STARTTLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("YOOINI_SMTP_SSL", "") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("YOOINI_SMTP_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("YOOINI_MAIL_FROM", "yooini@localhost")
 
 # The engine's own settings.
 YOOINI_EXECUTOR = os.environ.get("YOOINI_EXECUTOR", "threads")

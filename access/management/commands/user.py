@@ -1,0 +1,49 @@
+"""``yooini user NAME --role operator``: create or update a dashboard / API user."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...roles import ROLE_NAMES, role_parse
+from ...services import token_for, user_set
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a user with a role (viewer, operator, admin); optionally print a token."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=ROLE_NAMES)
+        parser.add_argument("--email", default="")
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+        source.add_argument(
+            "--password-env", metavar="VAR", help="read the password from this environment variable"
+        )
+        parser.add_argument("--token", action="store_true", help="print the user's API token")
+        parser.add_argument("--rotate-token", action="store_true", help="replace the API token")
+
+    def handle(self, *args, **opts):
+        password = None
+        if opts["password_stdin"]:
+            password = sys.stdin.readline().rstrip("\n")
+        elif opts["password_env"]:
+            password = os.environ.get(opts["password_env"])
+            if password is None:
+                raise CommandError(f"environment variable {opts['password_env']} is not set")
+        if password == "":
+            raise CommandError("the password is empty")
+        role = role_parse(opts["role"])
+        user = user_set(
+            username=opts["username"], role=role, password=password, email=opts["email"]
+        )
+        self.stdout.write(f"user {user.username}: {role.group}")
+        if opts["token"] or opts["rotate_token"]:
+            self.stdout.write(token_for(user, rotate=opts["rotate_token"]))

@@ -1,0 +1,6 @@
+"""The dashboard's pages: runs (overview, batches, grid, trigger, events) and data/config."""
+
+from . import urls_config, urls_data, urls_runs
+
+app_name = "dashboard"
+urlpatterns = urls_runs.urlpatterns + urls_data.urlpatterns + urls_config.urlpatterns
