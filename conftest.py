@@ -62,3 +62,49 @@ def run_batch(transactional_db):
             engine.close()
 
     return run
+
+
+@pytest.fixture
+def user_as(db):
+    """A fresh active user with ``role`` ("viewer", "operator" or "admin"), password ``pw-for-tests``."""
+    from access.roles import role_parse
+    from access.services import user_set
+
+    def make(role: str, username: str | None = None):
+        return user_set(
+            username=username or f"{role}_{next(_names)}",
+            role=role_parse(role),
+            password="pw-for-tests",
+        )
+
+    return make
+
+
+@pytest.fixture
+def client_as(user_as):
+    """A Django test client signed in as a fresh user with ``role``; ``client.user`` is that user."""
+    from django.test import Client
+
+    def make(role: str, username: str | None = None) -> Client:
+        client = Client()
+        client.user = user_as(role, username)
+        client.force_login(client.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_as(user_as):
+    """A REST framework client authenticated by API token as a fresh user with ``role``."""
+    from rest_framework.test import APIClient
+
+    from access.services import token_for
+
+    def make(role: str, username: str | None = None) -> APIClient:
+        client = APIClient()
+        client.user = user_as(role, username)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(client.user)}")
+        return client
+
+    return make
