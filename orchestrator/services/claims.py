@@ -57,7 +57,7 @@ def claims_take(
     the first page are looked up too, so a saturated resource never starves the others.
     """
     round_ = ClaimRound()
-    if limit <= 0:
+    if limit <= 0 or batch_ids == []:  # a server with no batch running yet
         return round_
     # With no limit to agree on, PostgreSQL claimers need no common lock: each re-checks
     # PENDING on the rows it updates and keeps only those its statement returned.

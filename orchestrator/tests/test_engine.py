@@ -4,6 +4,7 @@ timeouts, cancellation, checkpoints. Inline executor and a manual clock unless s
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from orchestrator import ALL, NO_RETRY, Retry
 from orchestrator.execution import Outcome, execute_claim
@@ -111,6 +112,14 @@ def test_retry_with_backoff_is_a_waiting_row_not_a_sleep(make_workflow, manual_c
     assert done.id == batch.id and done.status == "COMPLETED"
     assert [a for a, _ in seen] == [1, 2, 3]
     assert (seen[2][1] - seen[1][1]) == timedelta(seconds=20)  # exponential: 10 s then 20 s
+
+
+def test_a_server_with_no_batch_running_claims_nothing(make_workflow):
+    wf = make_workflow("idle")
+    wf.stage(lambda ctx, partition: 1, name="only")
+    batch_start(wf.name)  # a batch exists, but the scope asked for is empty
+    round_ = claims_take(batch_ids=[], owner="o", limit=5, now=timezone.now(), lease_seconds=30)
+    assert round_.claims == [] and round_.next_wake is None
 
 
 def test_exceptions_not_retried_fail_at_once(make_workflow, run_batch):
