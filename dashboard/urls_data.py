@@ -1,8 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
-page = TemplateView.as_view(template_name="dashboard/base.html")
+from . import views_data
+
 urlpatterns = [
-    path("data/", page, name="source_data"),
-    path("listings/", page, name="listings"),
+    path("data/", views_data.source_data_list, name="source_data"),
+    path("data/<int:pk>/", views_data.source_data_detail, name="source_data_detail"),
+    path("listings/", views_data.listing_list, name="listings"),
+    path("listings/<int:pk>/", views_data.listing_detail, name="listing_detail"),
 ]

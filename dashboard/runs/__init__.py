@@ -1,0 +1,1 @@
+"""The run pages: overview, batches and their grid, trigger, events."""
