@@ -7,20 +7,20 @@ to Celery workers (``--executor celery``): the scheduler of the distributed mode
 
 from __future__ import annotations
 
-import signal
 import threading
 
-from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection
 
 from ...console import console, print_summary, run_with_progress
-from ...core.clock import get_clock
-from ...executors import executor_create
 from ...models import Batch
-from ...runner import Runner
-from ...selectors import schedules_next_due_at
-from ...services.schedules import Fired, schedules_fire_due, schedules_sync
+from ...scheduling import (
+    background_start,
+    dispatch_loop,
+    schedules_loop,
+    signals_on,
+    signals_restore,
+)
+from ...services.schedules import Fired
 from ..base import EngineCommand, add_run_options
 
 
@@ -45,56 +45,45 @@ class Command(EngineCommand):
 
     def handle(self, *args, **opts):
         stop = threading.Event()
-        previous = _on_signals(stop)
+        previous = signals_on(lambda *_: stop.set())
         failures: list[BaseException] = []
         dispatcher = None
         if opts["run"] and not opts["once"]:
-            dispatcher = threading.Thread(
-                target=self._dispatch, args=(stop, opts, failures), name="yooini-dispatch"
+            dispatcher = background_start(
+                "yooini-dispatch",
+                lambda: dispatch_loop(
+                    stop,
+                    executor=opts["executor"],
+                    concurrency=opts["concurrency"],
+                    on_closed=self._closed,
+                ),
+                stop=stop,
+                failures=failures,
             )
-            dispatcher.start()
+
+        def fired(item: Fired) -> None:
+            self._report(item)
+            if opts["once"] and opts["run"] and item.batch_id and item.action in _STARTED:
+                self._run(item, opts)
+
         try:
-            for schedule in schedules_sync():
-                self.stdout.write(f"created schedule {schedule.name} ({schedule.workflow})")
-            while not stop.is_set():
-                for fired in schedules_fire_due():
-                    self._report(fired)
-                    if (
-                        opts["once"]
-                        and opts["run"]
-                        and fired.batch_id
-                        and fired.action
-                        in (
-                            "started",
-                            "resumed",
-                        )
-                    ):
-                        self._run(fired, opts)
-                if opts["once"]:
-                    break
-                stop.wait(_wait_seconds(opts["interval"]))
+            schedules_loop(
+                stop,
+                interval=opts["interval"],
+                once=opts["once"],
+                on_created=self._created,
+                on_fired=fired,
+            )
         finally:
             stop.set()
             if dispatcher is not None:
                 dispatcher.join()
-            _restore(previous)
+            signals_restore(previous)
         if failures:
             raise CommandError(f"dispatching stopped: {failures[0]!r}") from failures[0]
 
-    def _dispatch(self, stop: threading.Event, opts: dict, failures: list) -> None:
-        """Run every running batch until ``stop``; a failure stops the whole scheduler."""
-        engine = executor_create(
-            opts["executor"] or settings.YOOINI_EXECUTOR,
-            concurrency=opts["concurrency"] or settings.YOOINI_CONCURRENCY,
-        )
-        try:
-            Runner(engine).serve(stop, on_closed=self._closed)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            failures.append(exc)
-            stop.set()
-        finally:
-            engine.close()
-            connection.close()
+    def _created(self, name: str, workflow: str) -> None:
+        self.stdout.write(f"created schedule {name} ({workflow})")
 
     def _closed(self, batch: Batch) -> None:
         self.stdout.write(f"batch {batch.id} of {batch.workflow} ended {batch.status}")
@@ -117,23 +106,4 @@ class Command(EngineCommand):
             console.print(f"batch {batch.id} {batch.status}")
 
 
-def _wait_seconds(interval: float) -> float:
-    """Until the earliest next run, at most ``interval`` (so edits are picked up)."""
-    due = schedules_next_due_at()
-    if due is None:
-        return max(interval, 0.0)
-    return min(max((due - get_clock().now()).total_seconds(), 0.0), max(interval, 0.0))
-
-
-def _on_signals(stop: threading.Event) -> dict:
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    return previous
-
-
-def _restore(previous: dict) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
+_STARTED = ("started", "resumed")
