@@ -11,6 +11,8 @@ import threading
 
 from django.core.management.base import CommandError
 
+from notifications.services import notifications_pump
+
 from ...console import console, print_summary, run_with_progress
 from ...models import Batch
 from ...scheduling import (
@@ -47,18 +49,31 @@ class Command(EngineCommand):
         stop = threading.Event()
         previous = signals_on(lambda *_: stop.set())
         failures: list[BaseException] = []
-        dispatcher = None
+        threads = []
+        if not opts["once"]:
+            # Every long-running scheduler sends notifications; a delivery is claimed before
+            # it is sent, so several schedulers never send one twice.
+            threads.append(
+                background_start(
+                    "yooini-notifications",
+                    lambda: notifications_pump(stop, interval=2.0),
+                    stop=stop,
+                    failures=failures,
+                )
+            )
         if opts["run"] and not opts["once"]:
-            dispatcher = background_start(
-                "yooini-dispatch",
-                lambda: dispatch_loop(
-                    stop,
-                    executor=opts["executor"],
-                    concurrency=opts["concurrency"],
-                    on_closed=self._closed,
-                ),
-                stop=stop,
-                failures=failures,
+            threads.append(
+                background_start(
+                    "yooini-dispatch",
+                    lambda: dispatch_loop(
+                        stop,
+                        executor=opts["executor"],
+                        concurrency=opts["concurrency"],
+                        on_closed=self._closed,
+                    ),
+                    stop=stop,
+                    failures=failures,
+                )
             )
 
         def fired(item: Fired) -> None:
@@ -76,11 +91,11 @@ class Command(EngineCommand):
             )
         finally:
             stop.set()
-            if dispatcher is not None:
-                dispatcher.join()
+            for thread in threads:
+                thread.join()
             signals_restore(previous)
         if failures:
-            raise CommandError(f"dispatching stopped: {failures[0]!r}") from failures[0]
+            raise CommandError(f"a background loop stopped: {failures[0]!r}") from failures[0]
 
     def _created(self, name: str, workflow: str) -> None:
         self.stdout.write(f"created schedule {name} ({workflow})")

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 
+from notifications.services import notifications_pump
+
 from ...models import Batch
 from ...scheduling import (
     background_start,
@@ -91,11 +93,9 @@ class Command(EngineCommand):
                     stop, executor=executor, concurrency=concurrency, on_closed=self._closed
                 ),
             )
-            # The notifications pump starts here, with the engine, so that one process of an
-            # embedded installation delivers notifications (not every web-only process).
-            pump = _notifications_pump()
-            if pump is not None:
-                start("yooini-notifications", lambda: pump(stop, interval=2.0))
+            # Notifications go out from the process that runs the engine, not from every
+            # web-only one; `yooini scheduler` does the same in the distributed mode.
+            start("yooini-notifications", lambda: notifications_pump(stop, interval=2.0))
 
         self.stdout.write(
             f"yooini serving {_url(opts['host'], getattr(server, 'effective_port', opts['port']))} "
@@ -155,15 +155,6 @@ def _refuse_unmigrated() -> None:
             f"the database lacks {len(unapplied)} migration(s) (first: {unapplied[0]});"
             " run `yooini migrate` first"
         )
-
-
-def _notifications_pump():
-    """``notifications.services.notifications_pump`` when that app provides it, else None."""
-    try:
-        from notifications.services import notifications_pump
-    except ImportError:
-        return None
-    return notifications_pump
 
 
 def _url(host: str, port: int) -> str:
