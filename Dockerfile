@@ -12,6 +12,6 @@ COPY pricing pricing
 COPY media media
 COPY ai ai
 COPY pipelines pipelines
-RUN pip install --no-cache-dir '.[postgres,web]' && mkdir -p /var/lib/yooini
+RUN pip install --no-cache-dir '.[postgres]' && mkdir -p /var/lib/yooini
 EXPOSE 8000
 CMD ["yooini", "worker"]
