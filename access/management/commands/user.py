@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         source = parser.add_mutually_exclusive_group()
         source.add_argument(
-            "--password-stdin", action="store_true", help="read the password from standard input"
+            "--password-stdin",
+            action="store_true",
+            help="read the password from standard input (asked for, unechoed, at a terminal)",
         )
         source.add_argument(
             "--password-env", metavar="VAR", help="read the password from this environment variable"
@@ -33,7 +36,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         password = None
         if opts["password_stdin"]:
-            password = sys.stdin.readline().rstrip("\n")
+            # At a terminal, ask without echoing; from a pipe, read one line.
+            tty = sys.stdin.isatty()
+            password = getpass.getpass("Password: ") if tty else sys.stdin.readline().rstrip("\n")
         elif opts["password_env"]:
             password = os.environ.get(opts["password_env"])
             if password is None:
