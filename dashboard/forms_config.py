@@ -10,16 +10,14 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from orchestrator.models import ResourceState, Schedule
 from orchestrator.services.resources import resource_limit_errors
-from orchestrator.services.schedules import schedule_errors, schedule_reschedule
+from orchestrator.services.schedules import schedule_errors, schedule_update
 
 DEFAULT_RATE_PER = 1.0
 DEFAULT_RESET_AFTER = 60.0
-TIMING_FIELDS = ("cron", "every_seconds", "time_zone")
 
 
 def _positive(value) -> None:
@@ -158,17 +156,14 @@ class ScheduleTimingForm(forms.Form):
         return edited
 
     def save(self) -> Schedule:
-        """Write the edit; a changed timing counts from now (``schedule_reschedule``), so an
-        edit never looks like a misfire. Returns the saved schedule."""
+        """Write the edit (``schedule_update``: a changed timing counts from now)."""
         edited = self._edited(self.cleaned_data)
-        retimed = any(getattr(edited, f) != getattr(self.schedule, f) for f in TIMING_FIELDS)
-        with transaction.atomic():
-            Schedule.objects.filter(id=edited.id).update(
-                cron=edited.cron,
-                every_seconds=edited.every_seconds,
-                time_zone=edited.time_zone,
-                params=edited.params,
-            )
-            if retimed:
-                schedule_reschedule(edited)
-        return edited
+        return schedule_update(
+            self.schedule.name,
+            changes={
+                "cron": edited.cron,
+                "every_seconds": edited.every_seconds,
+                "time_zone": edited.time_zone,
+                "params": edited.params,
+            },
+        )

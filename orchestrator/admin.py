@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from .models import Schedule
-from .services.schedules import schedule_reschedule
-
-TIMING_FIELDS = {"cron", "every_seconds", "time_zone", "enabled"}
+from .services.schedules import TIMING_FIELDS, schedule_reschedule
 
 
 @admin.register(Schedule)

@@ -310,9 +310,9 @@ def orchestrator_status() -> dict[str, Any]:
                 .values_list("stage", "at")
             )
             errors: dict[str, StageRun] = {}
-            for cell in StageRun.objects.filter(
-                batch_id=last.id, status=CellStatus.ERROR
-            ).order_by("-finished_at", "-id")[:1000]:
+            for cell in StageRun.objects.filter(batch_id=last.id, status=CellStatus.ERROR).order_by(
+                "-finished_at", "-id"
+            )[:1000]:
                 errors.setdefault(cell.stage, cell)
             for stage, counts in stage_counts(last.id).items():
                 failed = errors.get(stage)
@@ -358,7 +358,9 @@ def orchestrator_status() -> dict[str, Any]:
     for row in ResourceState.objects.exclude(breaker_status=br.CLOSED).order_by("name"):
         policy = breaker_policy_of(row)
         effective = (
-            br.effective_status(breaker_state_of(row), policy, now) if policy else row.breaker_status
+            br.effective_status(breaker_state_of(row), policy, now)
+            if policy
+            else row.breaker_status
         )
         breakers.append(
             {
@@ -372,9 +374,7 @@ def orchestrator_status() -> dict[str, Any]:
         flags.add("degraded")
     upcoming = schedules.order_by("next_run_at", "name").first()
     return {
-        "status": next(
-            (s for s in ("failing", "degraded", "running") if s in flags), "ok"
-        ),
+        "status": next((s for s in ("failing", "degraded", "running") if s in flags), "ok"),
         "checked_at": now,
         "workflows": workflows,
         "breakers": breakers,

@@ -32,6 +32,18 @@ from .batches import batch_start
 
 log = logging.getLogger("yooini.schedules")
 
+# Editing one of these counts the schedule's next run from now, so an edit is never a misfire.
+TIMING_FIELDS = frozenset({"cron", "every_seconds", "time_zone", "enabled"})
+EDITABLE_FIELDS = TIMING_FIELDS | {"params", "mode", "misfire", "overlap"}
+
+
+class ScheduleInvalid(ValueError):
+    """An edit that would leave the schedule invalid; ``errors`` maps each field to why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
 
 @dataclass(frozen=True)
 class Fired:
@@ -123,6 +135,43 @@ def schedule_reschedule(schedule: Schedule) -> Schedule:
     """Set ``next_run_at`` to the first due time from now (after its timing was edited)."""
     schedule.next_run_at = schedule.timing().next_after(get_clock().now())
     Schedule.objects.filter(id=schedule.id).update(next_run_at=schedule.next_run_at)
+    return schedule
+
+
+def schedule_update(name: str, *, changes: Mapping[str, Any]) -> Schedule:
+    """Apply ``changes`` (fields of ``EDITABLE_FIELDS``) to the schedule ``name`` atomically.
+
+    Setting a cron expression clears the interval and the reverse. The edited row is checked
+    with ``schedule_errors`` first: ``ScheduleInvalid`` leaves it unchanged. A changed timing
+    counts from now. Raises ``Schedule.DoesNotExist`` naming the schedule if there is none.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ScheduleInvalid({field: "cannot be edited" for field in sorted(unknown)})
+    changes = dict(changes)
+    if "cron" in changes:
+        changes["cron"] = " ".join((changes["cron"] or "").split())
+        if changes["cron"]:
+            changes.setdefault("every_seconds", None)
+    if changes.get("every_seconds") is not None:
+        changes.setdefault("cron", "")
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().filter(name=name).first()
+        if schedule is None:
+            raise Schedule.DoesNotExist(f"no schedule named {name!r}")
+        retimed = any(
+            getattr(schedule, field) != value
+            for field, value in changes.items()
+            if field in TIMING_FIELDS
+        )
+        for field, value in changes.items():
+            setattr(schedule, field, value)
+        errors = schedule_errors(schedule)
+        if errors:
+            raise ScheduleInvalid(errors)
+        schedule.save(update_fields=list(changes) or None)
+        if retimed and schedule.enabled:
+            schedule_reschedule(schedule)
     return schedule
 
 

@@ -21,8 +21,10 @@ from orchestrator.core.schedule import ScheduleError, Timing, misfire_decide
 from orchestrator.models import Batch, BatchStatus, Schedule
 from orchestrator.services.batches import batch_start
 from orchestrator.services.schedules import (
+    ScheduleInvalid,
     schedule_create,
     schedule_enable,
+    schedule_update,
     schedules_fire_due,
     schedules_sync,
 )
@@ -255,6 +257,25 @@ def test_disable_and_enable(transactional_db, flow, manual_clock):
     assert schedule.next_run_at == manual_clock.now() + timedelta(seconds=60)  # no misfire
     manual_clock.advance(60)
     assert [f.action for f in schedules_fire_due()] == ["started"]
+
+
+def test_an_edit_is_checked_whole_and_a_new_timing_counts_from_now(
+    transactional_db, flow, manual_clock
+):
+    workflow = flow()
+    schedule_create("edited", workflow=workflow.name, every_seconds=60)
+    manual_clock.advance(3600)  # the old timing is long overdue
+    with pytest.raises(ScheduleInvalid) as bad:
+        schedule_update("edited", changes={"cron": "61 * * * *", "params": {"a": 1}})
+    assert set(bad.value.errors) == {"cron"}
+    assert Schedule.objects.get(name="edited").params == {}  # nothing of a bad edit is kept
+    edited = schedule_update("edited", changes={"cron": "0  3 * * *"})
+    assert (edited.cron, edited.every_seconds) == ("0 3 * * *", None)  # the cron replaces it
+    assert edited.next_run_at > manual_clock.now()  # no misfire for the edit
+    with pytest.raises(ScheduleInvalid, match="name: cannot be edited"):
+        schedule_update("edited", changes={"name": "renamed"})
+    with pytest.raises(Schedule.DoesNotExist, match="no schedule named 'gone'"):
+        schedule_update("gone", changes={"enabled": False})
 
 
 def test_sync_creates_declared_schedules_and_never_overwrites(transactional_db, flow):

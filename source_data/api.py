@@ -1,0 +1,167 @@
+"""Source data over the REST API, read only: search current records, open one with its
+versions and lineage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orchestrator.api.fields import enum_field
+from yooini.api_paging import Paging
+
+from .models import ProcessingStatus, SourceData, SourceType
+from .selectors import (
+    LineageHop,
+    lineage_ancestors,
+    lineage_descendants,
+    source_data_current,
+    source_data_history,
+)
+
+LINEAGE_DEPTH = 5
+
+
+class SourceDataSerializer(serializers.ModelSerializer):
+    status = enum_field("ProcessingStatus", ProcessingStatus.choices, source="processing_status")
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SourceData
+        fields = (
+            "id",
+            "source_type",
+            "source_system",
+            "source_id",
+            "version",
+            "is_current",
+            "status",
+            "content_hash",
+            "batch_id",
+            "created_at",
+            "updated_at",
+            "last_seen_at",
+            "superseded_at",
+        )
+
+    def get_is_current(self, record: SourceData) -> bool:
+        return bool(record.is_current)
+
+
+class VersionSerializer(SourceDataSerializer):
+    class Meta(SourceDataSerializer.Meta):
+        fields = ("id", "version", "is_current", "content_hash", "created_at", "superseded_at")
+
+
+class LinkSerializer(serializers.Serializer):
+    depth = serializers.IntegerField(help_text=_("1 = a direct parent or child."))
+    transformation = serializers.CharField()
+    metadata = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    record = SourceDataSerializer(help_text=_("The record at the other end of the link."))
+
+
+class SourceDataDetailSerializer(SourceDataSerializer):
+    versions = VersionSerializer(many=True, help_text=_("Every version, oldest first."))
+    parents = LinkSerializer(many=True, help_text=_("Where it came from, nearest first."))
+    children = LinkSerializer(many=True, help_text=_("What was made from it, nearest first."))
+
+    class Meta(SourceDataSerializer.Meta):
+        fields = (
+            *SourceDataSerializer.Meta.fields,
+            "raw",
+            "normalized",
+            "market_data",
+            "ai_data",
+            "versions",
+            "parents",
+            "children",
+        )
+
+
+class SourceDataQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text=_("Part of the source id or of the normalized title."),
+    )
+    source_system = serializers.CharField(required=False, max_length=50)
+    source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
+    status = enum_field("ProcessingStatus", ProcessingStatus.choices, required=False)
+    current = serializers.BooleanField(
+        required=False, default=True, help_text=_("false: every version, not only current ones.")
+    )
+
+
+@extend_schema(parameters=[SourceDataQuerySerializer], summary=_("Source data records"))
+class SourceDataListView(generics.ListAPIView):
+    """Records, most recently changed first (current versions unless ``current=false``)."""
+
+    pagination_class = Paging
+    serializer_class = SourceDataSerializer
+
+    def get_queryset(self):
+        query = SourceDataQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        found = query.validated_data
+        records = source_data_current() if found["current"] else SourceData.objects.all()
+        if found.get("source_system"):
+            records = records.filter(source_system=found["source_system"])
+        if found.get("source_type"):
+            records = records.filter(source_type=found["source_type"])
+        if found.get("status"):
+            records = records.filter(processing_status=found["status"])
+        if found.get("q"):
+            # Lower() on both sides: MariaDB's binary collation makes icontains case-sensitive.
+            needle = found["q"].lower()
+            records = records.alias(
+                _sid=Lower("source_id"), _title=Lower(KeyTextTransform("title", "normalized"))
+            ).filter(Q(_sid__contains=needle) | Q(_title__contains=needle))
+        return records.order_by("-updated_at", "-id")
+
+
+def _links(hops: list[LineageHop], *, up: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "depth": hop.depth,
+            "transformation": hop.link.transformation,
+            "metadata": hop.link.metadata,
+            "created_at": hop.link.created_at,
+            "record": hop.link.parent if up else hop.link.child,
+        }
+        for hop in hops
+    ]
+
+
+class SourceDataDetailView(APIView):
+    @extend_schema(
+        summary=_("One record with its versions and lineage"),
+        responses={
+            200: SourceDataDetailSerializer,
+            404: OpenApiResponse(description=_("No such record.")),
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        record = SourceData.objects.filter(pk=pk).first()
+        if record is None:
+            raise NotFound(_g("no source data record %(id)s") % {"id": pk})
+        record.versions = list(
+            source_data_history(source_system=record.source_system, source_id=record.source_id)
+        )
+        record.parents = _links(
+            lineage_ancestors(source_data=record, max_depth=LINEAGE_DEPTH), up=True
+        )
+        record.children = _links(
+            lineage_descendants(source_data=record, max_depth=LINEAGE_DEPTH), up=False
+        )
+        return Response(SourceDataDetailSerializer(record).data)

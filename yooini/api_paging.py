@@ -1,0 +1,16 @@
+"""Limit / offset paging with bounds: ``limit`` at most 500, ``offset`` clamped to what a
+database's OFFSET takes (a larger one is simply past the end)."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import LimitOffsetPagination
+
+MAX_OFFSET = 2**31 - 1
+
+
+class Paging(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 500
+
+    def get_offset(self, request) -> int:
+        return min(super().get_offset(request), MAX_OFFSET)
