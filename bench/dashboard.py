@@ -27,45 +27,35 @@ import platform
 import statistics
 import sys
 import time
-import traceback
 from datetime import timedelta
 from pathlib import Path
 
-from databases import run_in_child
+from databases import (
+    add_database_options,
+    admin_url,
+    child_main,
+    databases_chosen,
+    run_in_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
-KNOWN_DATABASES = ("sqlite", "postgres", "mariadb")
 GOAL_MS = 1000
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--databases", default="sqlite", help="sqlite,postgres,mariadb")
     parser.add_argument("--partitions", type=int, default=1000)
     parser.add_argument("--stages", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5, help="timed fetches per page")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
-    )
-    parser.add_argument(
-        "--mariadb-url", default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL)
-    )
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    add_database_options(parser, default="sqlite")
     args = parser.parse_args()
     if args.child:
-        return child_main(args)
+        return child_main(args, child_run)
 
-    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    for name in databases:
-        if name not in KNOWN_DATABASES:
-            parser.error(f"unknown database {name!r} (known: {', '.join(KNOWN_DATABASES)})")
+    databases = databases_chosen(parser, args)
     report: dict = {
         "benchmark": "yooini dashboard batch grid",
         "parameters": {
@@ -79,7 +69,6 @@ def main() -> int:
     }
     for name in databases:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        admin = {"postgres": args.postgres_url, "mariadb": args.mariadb_url}.get(name)
         child_args = [
             "--partitions",
             str(args.partitions),
@@ -89,7 +78,7 @@ def main() -> int:
             str(args.repeat),
         ]
         report["databases"][name] = run_in_child(
-            __file__, name, admin, child_args, prefix="yooini_bench_dash"
+            __file__, name, admin_url(args, name), child_args, prefix="yooini_bench_dash"
         )
     report["summary"] = {
         db: {
@@ -108,16 +97,6 @@ def main() -> int:
 # ------------------------------------------------------------------------------------------
 # child: one database, already named by DATABASE_URL
 # ------------------------------------------------------------------------------------------
-def child_main(args: argparse.Namespace) -> int:
-    result: dict = {}
-    try:
-        result = child_run(args)
-    except Exception:  # noqa: BLE001 - the parent must hear back
-        result["error"] = traceback.format_exc()
-    Path(args.out).write_text(json.dumps(result, default=str))
-    return 0 if "error" not in result else 1
-
-
 def child_run(args: argparse.Namespace) -> dict:
     import django
 

@@ -3,16 +3,64 @@ child process that measures on it (Django reads DATABASE_URL once, when settings
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+KNOWN_DATABASES = ("sqlite", "postgres", "mariadb")
+DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
+
+
+def add_database_options(parser: argparse.ArgumentParser, *, default: str = "sqlite") -> None:
+    """``--databases``, the admin URLs that create and drop the benchmark databases, and the
+    hidden options of the child process."""
+    parser.add_argument("--databases", default=default, help=",".join(KNOWN_DATABASES))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
+        help="admin URL used to create and drop the PostgreSQL benchmark database",
+    )
+    parser.add_argument(
+        "--mariadb-url",
+        default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL),
+        help="admin URL used to create and drop the MariaDB benchmark database",
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+
+
+def databases_chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    names = [d.strip() for d in args.databases.split(",") if d.strip()]
+    for name in names:
+        if name not in KNOWN_DATABASES:
+            parser.error(f"unknown database {name!r} (known: {', '.join(KNOWN_DATABASES)})")
+    return names
+
+
+def admin_url(args: argparse.Namespace, name: str) -> str | None:
+    return {"postgres": args.postgres_url, "mariadb": args.mariadb_url}.get(name)
+
+
+def child_main(args: argparse.Namespace, run: Callable[[argparse.Namespace], dict]) -> int:
+    """The child's side: ``run(args)`` on the database DATABASE_URL names, its result (or the
+    error) written as JSON to ``args.out`` for the parent."""
+    result: dict = {}
+    try:
+        result = run(args)
+    except Exception:  # noqa: BLE001 - the parent must hear back
+        result["error"] = traceback.format_exc()
+    Path(args.out).write_text(json.dumps(result, default=str))
+    return 0 if "error" not in result else 1
 
 
 def run_in_child(

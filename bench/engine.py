@@ -27,11 +27,10 @@ import statistics
 import sys
 import tempfile
 import time
-import traceback
 import types
 from pathlib import Path
 
-from databases import run_in_child
+from databases import child_main, run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -90,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.child:
-        return child_main(args)
+        return child_main(args, child_run)
 
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     for name in databases:
@@ -192,16 +191,6 @@ def summarize(report: dict) -> dict:
 # ------------------------------------------------------------------------------------------
 # child: one database, already named by DATABASE_URL
 # ------------------------------------------------------------------------------------------
-def child_main(args: argparse.Namespace) -> int:
-    result: dict = {}
-    try:
-        result = child_run(args)
-    except Exception:  # noqa: BLE001 - the parent must hear back
-        result["error"] = traceback.format_exc()
-    Path(args.out).write_text(json.dumps(result, default=str))
-    return 0 if "error" not in result else 1
-
-
 def child_run(args: argparse.Namespace) -> dict:
     import django
 

@@ -25,18 +25,20 @@ import random
 import statistics
 import sys
 import time
-import traceback
 from pathlib import Path
 
-from databases import run_in_child
+from databases import (
+    add_database_options,
+    admin_url,
+    child_main,
+    databases_chosen,
+    run_in_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
-KNOWN_DATABASES = ("sqlite", "postgres", "mariadb")
 GOAL_RECORDS_PER_S = 20_000
 
 
@@ -45,37 +47,20 @@ GOAL_RECORDS_PER_S = 20_000
 # ------------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--databases", default="sqlite,postgres", help="sqlite,postgres (and/or mariadb)"
-    )
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--changed", type=float, default=0.05, help="share changed on reload")
     parser.add_argument("--chunk-size", type=int, default=1000)
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per database, each on a fresh one (median)"
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
-        help="admin URL used to create and drop the benchmark database",
-    )
-    parser.add_argument(
-        "--mariadb-url",
-        default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL),
-        help="admin URL used to create and drop the MariaDB benchmark database",
-    )
     parser.add_argument("--profile", action="store_true", help="cProfile the first load")
     parser.add_argument("--top", type=int, default=25, help="profile rows to report")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    add_database_options(parser, default="sqlite,postgres")
     args = parser.parse_args()
     if args.child:
-        return child_main(args)
+        return child_main(args, child_run)
 
-    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    for name in databases:
-        if name not in KNOWN_DATABASES:
-            parser.error(f"unknown database {name!r} (known: {', '.join(KNOWN_DATABASES)})")
+    databases = databases_chosen(parser, args)
     report: dict = {
         "benchmark": "yooini source_data upsert_many",
         "parameters": {
@@ -131,7 +116,6 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
 
 
 def run_once(name: str, args: argparse.Namespace) -> dict:
-    admin_url = args.postgres_url if name == "postgres" else args.mariadb_url
     child_args = [
         "--records",
         str(args.records),
@@ -144,7 +128,7 @@ def run_once(name: str, args: argparse.Namespace) -> dict:
     ]
     if args.profile:
         child_args.append("--profile")
-    return run_in_child(__file__, name, admin_url, child_args, prefix="yooini_bench_sd")
+    return run_in_child(__file__, name, admin_url(args, name), child_args, prefix="yooini_bench_sd")
 
 
 def summarize(report: dict) -> dict:
@@ -167,16 +151,6 @@ def summarize(report: dict) -> dict:
 # ------------------------------------------------------------------------------------------
 # child: one database, already named by DATABASE_URL
 # ------------------------------------------------------------------------------------------
-def child_main(args: argparse.Namespace) -> int:
-    result: dict = {}
-    try:
-        result = child_run(args)
-    except Exception:  # noqa: BLE001 - the parent must hear back
-        result["error"] = traceback.format_exc()
-    Path(args.out).write_text(json.dumps(result, default=str, ensure_ascii=False))
-    return 0 if "error" not in result else 1
-
-
 def child_run(args: argparse.Namespace) -> dict:
     import django
 

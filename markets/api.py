@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from orchestrator.api.fields import enum_field
 from source_data.models import SourceData
-from yooini.api_paging import Paging
+from yooini.api_lists import FilteredListView
 
 from .models import Listing, ListingRequest, ListingStatus
 from .selectors import listing_requests, listings_for
@@ -121,16 +121,14 @@ class ListingQuerySerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[ListingQuerySerializer], summary=_("Listings on market accounts"))
-class ListingListView(generics.ListAPIView):
+class ListingListView(FilteredListView):
     """Listings by account name, then reference number."""
 
-    pagination_class = Paging
+    query_serializer = ListingQuerySerializer
     serializer_class = ListingSerializer
 
     def get_queryset(self):
-        query = ListingQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        found = query.validated_data
+        found = self.query()
         listings = listings_for(account=found.get("account"), status=found.get("status"))
         if found.get("q"):
             # Lower() on both sides: MariaDB's binary collation makes icontains case-sensitive.

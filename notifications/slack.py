@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
 
 from orchestrator.core.clock import get_clock
+from yooini.retry_after import parse_retry_after
 
 from .failures import SendFailed
 from .messages import Message
@@ -95,7 +95,7 @@ def slack_post(url: str, message: Message, *, timeout: float = TIMEOUT) -> None:
     code = response.status_code
     body = scrub(response.text.strip()[:BODY_KEPT], url) or "(empty)"
     if code == 429:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        wait = parse_retry_after(response.headers.get("Retry-After"), get_clock().now())
         raise SendFailed(
             f"Slack rate-limited the webhook (HTTP 429, retry after {wait:g}s)"
             if wait is not None
@@ -106,22 +106,6 @@ def slack_post(url: str, message: Message, *, timeout: float = TIMEOUT) -> None:
         raise SendFailed(f"Slack answered HTTP {code}: {body}")
     hint = HINTS.get(code, "Slack refused the request")
     raise SendFailed(f"Slack answered HTTP {code}: {body} ({hint})", permanent=True)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """A ``Retry-After`` header (seconds, or an HTTP date) as seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max((when - get_clock().now()).total_seconds(), 0.0)
 
 
 class _MaskWebhookUrl(logging.Filter):

@@ -11,14 +11,14 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orchestrator.api.fields import enum_field
-from yooini.api_paging import Paging
+from yooini.api_lists import FilteredListView
 
 from .models import ProcessingStatus, SourceData, SourceType
 from .selectors import (
@@ -104,16 +104,14 @@ class SourceDataQuerySerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[SourceDataQuerySerializer], summary=_("Source data records"))
-class SourceDataListView(generics.ListAPIView):
+class SourceDataListView(FilteredListView):
     """Records, most recently changed first (current versions unless ``current=false``)."""
 
-    pagination_class = Paging
+    query_serializer = SourceDataQuerySerializer
     serializer_class = SourceDataSerializer
 
     def get_queryset(self):
-        query = SourceDataQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        found = query.validated_data
+        found = self.query()
         records = source_data_current() if found["current"] else SourceData.objects.all()
         if found.get("source_system"):
             records = records.filter(source_system=found["source_system"])

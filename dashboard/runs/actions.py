@@ -36,13 +36,7 @@ def resume(request, batch_id: str):
 @role_required(Role.OPERATOR)
 def retry(request, batch_id: str):
     _batch_or_404(batch_id)
-    try:
-        count = batch_retry(batch_id)
-    except (BatchConflict, KeyError) as exc:
-        messages.error(request, str(exc))
-    else:
-        _report_retry(request, count)
-    return redirect("dashboard:batch", batch_id)
+    return _retry(request, batch_id)
 
 
 @require_POST
@@ -52,13 +46,7 @@ def retry_cell(request, batch_id: str, cell_id: int):
     cell = found.first()
     if cell is None:
         raise Http404(_("No such cell in this batch."))
-    try:
-        count = batch_retry(batch_id, stage=cell["stage"], partition=cell["partition"])
-    except (BatchConflict, KeyError) as exc:
-        messages.error(request, str(exc))
-    else:
-        _report_retry(request, count)
-    return redirect("dashboard:batch", batch_id)
+    return _retry(request, batch_id, stage=cell["stage"], partition=cell["partition"])
 
 
 @require_POST
@@ -74,7 +62,13 @@ def cancel(request, batch_id: str):
     return redirect("dashboard:batch", batch_id)
 
 
-def _report_retry(request, count: int) -> None:
+def _retry(request, batch_id: str, **scope):
+    """Retry the batch's failed cells (within ``scope``), and say how many will run again."""
+    try:
+        count = batch_retry(batch_id, **scope)
+    except (BatchConflict, KeyError) as exc:
+        messages.error(request, str(exc))
+        return redirect("dashboard:batch", batch_id)
     if count:
         messages.success(
             request,
@@ -87,6 +81,7 @@ def _report_retry(request, count: int) -> None:
         )
     else:
         messages.info(request, _("Nothing to retry: no cell can run again yet."))
+    return redirect("dashboard:batch", batch_id)
 
 
 def _batch_or_404(batch_id: str) -> Batch:

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from notifications.messages import Message
 from notifications.models import DEFAULT_EVENT_KINDS, Channel, Delivery
 from notifications.services import channel_create
-from notifications.slack import retry_after_seconds, slack_payload, webhook_masked
+from notifications.slack import slack_payload, webhook_masked
 from orchestrator.services.events import event_emit
 
 SECRET = "s3cr3tW3bh00kT0k3n"
@@ -61,12 +61,9 @@ def test_masking_keeps_only_scheme_and_host():
     assert webhook_masked("") == ""
 
 
-def test_slack_text_escapes_markup_and_retry_after_reads_dates(manual_clock):
+def test_slack_text_escapes_markup():
     payload = slack_payload(Message("a <b> & c", "reason: <script>"))
     assert payload == {"text": "*a &lt;b&gt; &amp; c*\nreason: &lt;script&gt;"}
-    assert retry_after_seconds("12") == 12
-    assert retry_after_seconds("Tue, 27 Jan 2026 03:00:30 GMT") == 30
-    assert retry_after_seconds("soon") is None
 
 
 def test_admin_shows_the_webhook_masked_and_a_blank_input_keeps_it(client_as, slack_server):

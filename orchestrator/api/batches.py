@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yooini.api_paging import Paging
+from yooini.api_lists import FilteredListView
 
 from ..core.workflow import registry
 from ..grid import batch_grid
@@ -149,16 +149,14 @@ def batch_response(batch: Batch, *, code: int = status.HTTP_200_OK, **extra: Any
 
 
 @extend_schema(parameters=[BatchQuerySerializer])
-class BatchListView(generics.ListAPIView):
+class BatchListView(FilteredListView):
     """Batches, newest first, with their progress; POST starts (or resumes) one."""
 
-    pagination_class = Paging
+    query_serializer = BatchQuerySerializer
     serializer_class = BatchSerializer
 
     def get_queryset(self):
-        query = BatchQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return batches_filter(**query.validated_data)
+        return batches_filter(**self.query())
 
     @extend_schema(summary=_("Batches, newest first"))
     def get(self, request: Request, *args, **kwargs) -> Response:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 
-from yooini.api_paging import Paging
+from yooini.api_lists import FilteredListView
 
 from ..models import Event
 from ..selectors import events_filter
@@ -40,16 +40,14 @@ class EventQuerySerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[EventQuerySerializer], summary=_("Events, newest first"))
-class EventListView(generics.ListAPIView):
+class EventListView(FilteredListView):
     """Events, newest first (by id), filtered by batch / correlation id and type."""
 
-    pagination_class = Paging
+    query_serializer = EventQuerySerializer
     serializer_class = EventSerializer
 
     def get_queryset(self):
-        query = EventQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        found = query.validated_data
+        found = self.query()
         correlations = {found.get("batch"), found.get("correlation_id")} - {None, ""}
         if len(correlations) > 1:  # two different batches at once: nothing matches both
             return Event.objects.none()
