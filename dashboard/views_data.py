@@ -12,34 +12,24 @@ import json
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from markets.models import Listing, ListingRequest, ListingStatus, MarketAccount
 from markets.selectors import listings_for
-from source_data.json_values import json_text
 from source_data.models import ProcessingStatus, SourceData, SourceType
 from source_data.selectors import (
     lineage_ancestors,
     lineage_descendants,
     source_data_current,
     source_data_history,
+    source_data_search,
 )
 
 PAGE_SIZE = 50
 LINEAGE_DEPTH = 10
 RECENT_REQUESTS = 30
-# Text searched besides source_id: the usual title and brand keys of normalized data and the
-# supplier's own product name (suppliers keep it in raw).
-SEARCH_KEYS = (
-    ("normalized", "title"),
-    ("normalized", "name"),
-    ("normalized", "brand"),
-    ("raw", "name"),
-)
 SECRET_WORDS = ("secret", "token", "password", "credential", "authorization", "api_key", "apikey")
 MASK = "********"
 
@@ -51,7 +41,7 @@ def source_data_list(request):
     params = request.GET
     q = params.get("q", "").strip()
     current_only = params.get("all") != "1"
-    rows = _source_data_search(
+    rows = source_data_search(
         q=q,
         source_system=params.get("source_system", ""),
         source_type=params.get("source_type", ""),
@@ -75,28 +65,6 @@ def source_data_list(request):
             "query_string": _without_page(params),
         },
     )
-
-
-def _source_data_search(
-    *, q: str, source_system: str, source_type: str, status: str, current_only: bool
-) -> QuerySet[SourceData]:
-    """Newest first. ``q`` matches part of source_id, or part of a title, name or brand
-    (case-blind); JSON values are read with ``json_text``, which behaves alike on SQLite,
-    PostgreSQL and MariaDB."""
-    rows = source_data_current() if current_only else SourceData.objects.all()
-    if source_system:
-        rows = rows.filter(source_system=source_system)
-    if source_type:
-        rows = rows.filter(source_type=source_type)
-    if status:
-        rows = rows.filter(processing_status=status)
-    if q:
-        aliases = {f"_q{i}": Lower(json_text(col, key)) for i, (col, key) in enumerate(SEARCH_KEYS)}
-        match = Q(source_id__icontains=q)
-        for alias in aliases:
-            match |= Q(**{f"{alias}__contains": q.lower()})
-        rows = rows.alias(**aliases).filter(match)
-    return rows.order_by("-updated_at", "-id")
 
 
 def source_data_detail(request, pk: int):

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -25,8 +22,8 @@ from .selectors import (
     LineageHop,
     lineage_ancestors,
     lineage_descendants,
-    source_data_current,
     source_data_history,
+    source_data_search,
 )
 
 LINEAGE_DEPTH = 5
@@ -93,7 +90,7 @@ class SourceDataQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
         max_length=200,
-        help_text=_("Part of the source id or of the normalized title."),
+        help_text=_("Part of the source id, or of a title, name or brand."),
     )
     source_system = serializers.CharField(required=False, max_length=50)
     source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
@@ -112,20 +109,13 @@ class SourceDataListView(FilteredListView):
 
     def get_queryset(self):
         found = self.query()
-        records = source_data_current() if found["current"] else SourceData.objects.all()
-        if found.get("source_system"):
-            records = records.filter(source_system=found["source_system"])
-        if found.get("source_type"):
-            records = records.filter(source_type=found["source_type"])
-        if found.get("status"):
-            records = records.filter(processing_status=found["status"])
-        if found.get("q"):
-            # Lower() on both sides: MariaDB's binary collation makes icontains case-sensitive.
-            needle = found["q"].lower()
-            records = records.alias(
-                _sid=Lower("source_id"), _title=Lower(KeyTextTransform("title", "normalized"))
-            ).filter(Q(_sid__contains=needle) | Q(_title__contains=needle))
-        return records.order_by("-updated_at", "-id")
+        return source_data_search(
+            q=found.get("q", ""),
+            source_system=found.get("source_system", ""),
+            source_type=found.get("source_type", ""),
+            status=found.get("status", ""),
+            current_only=found["current"],
+        )
 
 
 def _links(hops: list[LineageHop], *, up: bool) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
 from orchestrator.core.clock import get_clock
@@ -26,6 +27,14 @@ from .records import QUERY_KEY
 from .timestamps import json_timestamp
 
 ACTIVE = "active"
+# Text searched besides source_id: the usual title and brand keys of normalized data and the
+# supplier's own product name (suppliers keep it in raw).
+SEARCH_KEYS = (
+    ("normalized", "title"),
+    ("normalized", "name"),
+    ("normalized", "brand"),
+    ("raw", "name"),
+)
 
 
 def source_data_get(*, source_system: str, source_id: str) -> SourceData:
@@ -44,6 +53,37 @@ def source_data_history(*, source_system: str, source_id: str) -> QuerySet[Sourc
 def source_data_current() -> QuerySet[SourceData]:
     """All current versions: the base of every query below."""
     return SourceData.objects.filter(is_current=True)
+
+
+def source_data_search(
+    *,
+    q: str = "",
+    source_system: str = "",
+    source_type: str = "",
+    status: str = "",
+    current_only: bool = True,
+) -> QuerySet[SourceData]:
+    """Records, most recently changed first. ``q`` matches part of source_id or of a title,
+    name or brand (``SEARCH_KEYS``), case-blind on every database: both sides are lowered,
+    since MariaDB's binary collation would make ``icontains`` case-sensitive."""
+    rows = source_data_current() if current_only else SourceData.objects.all()
+    if source_system:
+        rows = rows.filter(source_system=source_system)
+    if source_type:
+        rows = rows.filter(source_type=source_type)
+    if status:
+        rows = rows.filter(processing_status=status)
+    if q:
+        needle = q.lower()
+        aliases = {"_q_id": Lower("source_id")}
+        aliases |= {
+            f"_q{i}": Lower(json_text(col, key)) for i, (col, key) in enumerate(SEARCH_KEYS)
+        }
+        match = Q()
+        for alias in aliases:
+            match |= Q(**{f"{alias}__contains": needle})
+        rows = rows.alias(**aliases).filter(match)
+    return rows.order_by("-updated_at", "-id")
 
 
 def source_data_by_market(*, market: str) -> QuerySet[SourceData]:

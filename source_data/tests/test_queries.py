@@ -13,6 +13,7 @@ from source_data.selectors import (
     source_data_get,
     source_data_market_names,
     source_data_need_price_update,
+    source_data_search,
     source_data_with_ai_score_above,
 )
 from source_data.services import (
@@ -213,3 +214,24 @@ def test_ai_update_merges_and_sets_the_status(catalog):
     assert "E" in ids(source_data_with_ai_score_above(score=0.9))
     with pytest.raises(InvalidRecord):
         source_data_ai_update(source_system="ownerclan", source_id="E", values={"score": "high"})
+
+
+def test_search_matches_the_id_title_and_brand_case_blind_on_current_versions():
+    source_data_upsert_many(
+        [
+            product("AB-100", normalized={"title": "Wool Coat", "brand": "ACNE Studios"}),
+            product("ab-200", normalized={"title": "Cotton Shirt", "brand": "Nike"}),
+            product("X-1", system="domeggook"),
+        ]
+    )
+    source_data_upsert_many([product("AB-100", price=12000, normalized={"title": "Wool Coat"})])
+
+    def ids(**query):
+        return sorted(r.source_id for r in source_data_search(**query))
+
+    assert ids(q="ab-") == ["AB-100", "ab-200"]  # one current version each
+    assert ids(q="COAT") == ["AB-100"] and ids(q="nike") == ["ab-200"]
+    assert ids(q="상품 x-1") == ["X-1"]  # the supplier's own name, in raw
+    assert ids(q="ab-", current_only=False) == ["AB-100", "AB-100", "ab-200"]
+    assert ids(source_system="domeggook") == ["X-1"]
+    assert ids(q="nothing like it") == []
