@@ -80,16 +80,9 @@ def batch_document(batch_id: str, *, with_cells: bool = True) -> dict[str, Any]:
 def events_list(
     *, batch_id: str | None = None, event_type: str | None = None, limit: int = 200
 ) -> list[Event]:
-    query = Event.objects.all()
-    if batch_id:
-        query = query.filter(correlation_id=batch_id)
-    if event_type:
-        query = (
-            query.filter(type__startswith=event_type[:-1])
-            if event_type.endswith("*")
-            else query.filter(type=event_type)
-        )
-    return list(reversed(query.order_by("-id")[:limit]))
+    """The last ``limit`` events, oldest first (for the CLI)."""
+    query = events_filter(correlation_id=batch_id, event_type=event_type)
+    return list(reversed(query[:limit]))
 
 
 def event_document(event: Event) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from orchestrator.models import Batch, Event
+from orchestrator.models import Batch
+from orchestrator.selectors import events_filter
 
 from .present import compact_json
 
@@ -21,13 +22,7 @@ def events(request):
     correlation = request.GET.get("batch", "").strip()
     event_type = request.GET.get("type", "").strip()
     before = request.GET.get("before", "")
-    query = Event.objects.order_by("-id")
-    if correlation:
-        query = query.filter(correlation_id=correlation)
-    if event_type.endswith("*"):
-        query = query.filter(type__startswith=event_type[:-1])
-    elif event_type:
-        query = query.filter(type=event_type)
+    query = events_filter(correlation_id=correlation, event_type=event_type)
     if before.isdigit():
         query = query.filter(id__lt=int(before))
     found = list(query[: PER_PAGE + 1])
