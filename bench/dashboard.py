@@ -224,19 +224,6 @@ def make_batch(partitions: int, stages: int) -> str:
     return batch.id
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 def browser_figures(path: str, session_cookie: str, repeat: int) -> dict:
     """What a person waits for: the batch page served by waitress (as ``yooini serve`` does)
     and loaded in headless Chromium, from navigation start to the load event (server time,
@@ -246,6 +233,7 @@ def browser_figures(path: str, session_cookie: str, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
     from waitress import create_server
 
+    from dashboard.tests.chromium import CHROMIUM, CHROMIUM_ARGS
     from yooini.wsgi import application
 
     server = create_server(application, host="127.0.0.1", port=0, threads=4)
@@ -254,7 +242,7 @@ def browser_figures(path: str, session_cookie: str, repeat: int) -> dict:
     base = f"http://127.0.0.1:{server.effective_port}"
     try:
         with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = chromium.new_context(viewport={"width": 1400, "height": 1000})
                 context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": base}])

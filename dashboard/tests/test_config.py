@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from orchestrator import NO_RETRY, BreakerPolicy, resource
 from orchestrator.models import Event, ResourceState, Schedule
 from orchestrator.services.resources import resources_ensure
 from orchestrator.services.schedules import schedule_create
+from orchestrator.tests.concurrency import Gauge
 
 LIMITS = {
     "concurrency": "4",
@@ -212,23 +212,6 @@ def test_posts_need_the_csrf_token(user_as, mall, schedule):
     token = client.cookies["csrftoken"].value
     assert client.post(reset, {"csrfmiddlewaretoken": token}).status_code == 302
     assert ResourceState.objects.get(name="mall-api").breaker_status == "CLOSED"
-
-
-class Gauge:
-    """Counts how many stage bodies are inside at once."""
-
-    def __init__(self):
-        self.now = self.peak = 0
-        self._lock = threading.Lock()
-
-    def __enter__(self):
-        with self._lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-
-    def __exit__(self, *exc):
-        with self._lock:
-            self.now -= 1
 
 
 def test_an_edited_limit_holds_in_the_next_run(client_as, make_workflow, run_batch):

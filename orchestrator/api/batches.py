@@ -23,6 +23,7 @@ from ..models import Batch, BatchStatus
 from ..selectors import batches_cell_counts, batches_filter
 from ..services.batches import (
     BatchConflict,
+    BatchStart,
     batch_cancel,
     batch_resume,
     batch_retry,
@@ -180,19 +181,22 @@ class BatchListView(FilteredListView):
         given = BatchStartSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         found = given.validated_data
-        try:
-            started = batch_start(
-                found["workflow"],
-                mode=found.get("mode"),
-                params=found.get("params"),
-                new=found["new"],
-            )
-        except BatchConflict as exc:
-            raise Conflict(str(exc)) from None
-        except (KeyError, ValueError) as exc:  # e.g. params the partitions provider refuses
-            raise ValidationError({"detail": str(exc).strip("\"'")}) from None
+        started = batch_start_or_refuse(
+            found["workflow"], mode=found.get("mode"), params=found.get("params"), new=found["new"]
+        )
         code = status.HTTP_200_OK if started.resumed else status.HTTP_201_CREATED
         return batch_response(started.batch, code=code, resumed=started.resumed)
+
+
+def batch_start_or_refuse(workflow: str, **options) -> BatchStart:
+    """``batch_start``, its refusals as API errors: 409 for a conflict, 400 for an unknown
+    workflow or mode or params the workflow refuses."""
+    try:
+        return batch_start(workflow, **options)
+    except BatchConflict as exc:
+        raise Conflict(str(exc)) from None
+    except (KeyError, ValueError) as exc:  # e.g. params the partitions provider refuses
+        raise ValidationError({"detail": str(exc).strip("\"'")}) from None
 
 
 class BatchDetailView(APIView):

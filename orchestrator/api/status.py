@@ -15,8 +15,8 @@ from ..core.workflow import Workflow, registry
 from ..loading import workflows_load
 from ..models import BatchStatus, CellStatus, Schedule
 from ..selectors import orchestrator_status, workflows_document
-from ..services.batches import BatchConflict, batch_start
-from .errors import CONFLICT, INVALID, Conflict
+from .batches import batch_start_or_refuse
+from .errors import CONFLICT, INVALID
 from .fields import enum_field
 
 FULL, INCREMENTAL = "full", "incremental"
@@ -198,12 +198,7 @@ class SyncView(APIView):
         given.is_valid(raise_exception=True)
         workflow = sync_workflow(given.validated_data.get("workflow"))
         mode = sync_mode(workflow, given.validated_data["sync_type"])
-        try:
-            started = batch_start(workflow.name, mode=mode)
-        except BatchConflict as exc:
-            raise Conflict(str(exc)) from None
-        except (KeyError, ValueError) as exc:
-            raise ValidationError({"detail": str(exc).strip("\"'")}) from None
+        started = batch_start_or_refuse(workflow.name, mode=mode)
         body = {
             "batch_id": started.batch.id,
             "status": "resumed" if started.resumed else "started",

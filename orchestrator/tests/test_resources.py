@@ -1,6 +1,5 @@
 """Resource limits and breakers, measured by the stage bodies themselves, with real threads."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -13,25 +12,9 @@ from orchestrator.models import Event, ResourceState, StageRun
 from orchestrator.services.batches import batch_start
 from orchestrator.services.claims import claims_take
 from orchestrator.services.outcomes import outcomes_record
+from orchestrator.tests.concurrency import Gauge
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-class Gauge:
-    """Counts how many stage bodies are inside at once."""
-
-    def __init__(self):
-        self.now = self.peak = 0
-        self._lock = threading.Lock()
-
-    def __enter__(self):
-        with self._lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-
-    def __exit__(self, *exc):
-        with self._lock:
-            self.now -= 1
 
 
 def test_resource_concurrency_holds_across_threads(make_workflow, run_batch):
