@@ -33,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from databases import (
+    QueryCounter,
     add_database_options,
     admin_url,
     child_main,
@@ -265,17 +266,6 @@ def browser_figures(path: str, session_cookie: str, repeat: int) -> dict:
         "max_ms": round(max(times), 1),
         "cells_on_page": cells,
     }
-
-
-class QueryCounter:
-    """``connection.execute_wrapper`` counting the queries of the thread it is installed in."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 if __name__ == "__main__":

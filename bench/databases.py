@@ -142,3 +142,14 @@ def _with_database(url: str, name: str) -> str:
 
 
 CREATORS = {"postgres": postgres_create, "mariadb": mariadb_create}
+
+
+class QueryCounter:
+    """``connection.execute_wrapper`` counting the queries of the thread it is installed in."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)

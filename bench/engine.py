@@ -30,7 +30,7 @@ import time
 import types
 from pathlib import Path
 
-from databases import child_main, run_in_child
+from databases import QueryCounter, child_main, run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -415,17 +415,6 @@ def celery_run(workflow: str, params: dict, args: argparse.Namespace, queue: str
     if finished.status != "COMPLETED":
         raise RuntimeError(f"batch {batch.id} of {workflow} ended {finished.status}")
     return time.perf_counter() - started
-
-
-class QueryCounter:
-    """``connection.execute_wrapper`` counting the queries of the thread it is installed in."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 def figures(runs: list[dict], counted: dict, cells: int, *, per: str) -> dict:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from databases import (
+    QueryCounter,
     add_database_options,
     admin_url,
     child_main,
@@ -283,17 +284,6 @@ def versions() -> dict:
                 cursor.execute("show synchronous_commit")
                 info["pg_synchronous_commit"] = cursor.fetchone()[0]
     return info
-
-
-class QueryCounter:
-    """``connection.execute_wrapper`` counting the statements sent."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 def profile_rows(profiler, top: int) -> list[str]:
