@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from suppliers.crypto import credentials_form_value
 
-from .models import Listing, ListingRequest, MarketAccount
+from .models import CategoryOrigin, Listing, ListingRequest, MarketAccount, MarketCategoryMapping
 from .services import market_account_save, market_account_set_credentials
 
 
@@ -134,3 +134,19 @@ class ListingRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MarketCategoryMapping)
+class MarketCategoryMappingAdmin(admin.ModelAdmin):
+    """Our categories -> each market's category codes. A row saved here is a person's and
+    the shipped defaults never overwrite it."""
+
+    list_display = ("market", "category", "code", "label", "origin", "updated_at")
+    list_filter = ("market", "origin")
+    search_fields = ("category", "code", "label")
+    readonly_fields = ("origin", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.origin = CategoryOrigin.PERSON
+        obj.full_clean()
+        super().save_model(request, obj, form, change)

@@ -43,7 +43,12 @@ class ListingVariant:
 
 @dataclass(frozen=True)
 class ListingContent:
-    """Everything a listing shows. ``price`` is in yen; ``images`` are public URLs in order."""
+    """Everything a listing shows, in one market's terms: ``brand_id`` and ``category_id`` are
+    that market's ids (``brand_id`` 0 when it has none), ``price`` is in ``currency`` (the
+    market's), ``list_price`` the price before discount when the market shows one, ``images``
+    public URLs in order, texts in the market's language. ``extra`` holds what a market needs
+    beyond these (required notices and attributes, site categories), as its preparer made it.
+    """
 
     reference_number: str
     source_key: str
@@ -59,6 +64,9 @@ class ListingContent:
     model_no: str | None = None
     season_id: int | None = None
     colorsize_comments: str = ""
+    currency: str = "JPY"
+    list_price: int | None = None
+    extra: dict = field(default_factory=dict)
 
     @property
     def out_of_stock(self) -> bool:
@@ -72,11 +80,23 @@ class MarketError(Exception):
 
 class ListingRejected(MarketError):
     """The market (or the contract check before sending) refused the body: it will be refused
-    again until the content changes. ``errors`` is ``{field: [messages]}``, as BUYMA answers."""
+    again until the content changes. ``errors`` is ``{field: [messages]}``, every market's
+    answer brought to that shape by its connector."""
 
-    def __init__(self, errors: Mapping[str, list[str]], *, status_code: int | None = None):
+    def __init__(
+        self,
+        errors: Mapping[str, list[str]],
+        *,
+        status_code: int | None = None,
+        conflict: str | None = None,
+    ):
         self.errors = {str(k): [str(m) for m in v] for k, v in errors.items()}
         self.status_code = status_code
+        # "exists": the market already has this reference number (a create that did arrive);
+        # "missing": it has no listing under it (an update of a create that never arrived).
+        if conflict not in (None, "exists", "missing"):
+            raise ValueError(f"conflict must be None, 'exists' or 'missing', not {conflict!r}")
+        self.conflict = conflict
         super().__init__(rejection_text(self.errors))
 
 

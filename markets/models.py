@@ -16,20 +16,25 @@ completed after it, dry runs included, and one per webhook event received.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from suppliers.models import name_validator
 
 
-class Market(models.TextChoices):
-    BUYMA = "buyma", "BUYMA"
+def market_kind_validator(value: str) -> None:
+    """A market kind the registry knows (built in or from the ``yooini.markets`` entry points)."""
+    from .contract import kinds
+
+    if value not in kinds():
+        raise ValidationError(f"unknown market {value!r}; one of: {', '.join(kinds())}")
 
 
 class MarketAccount(models.Model):
     """One seller account on one market."""
 
     name = models.CharField(max_length=50, unique=True, validators=[name_validator])
-    market = models.CharField(max_length=20, choices=Market.choices, default=Market.BUYMA)
+    market = models.CharField(max_length=20, validators=[market_kind_validator])
     enabled = models.BooleanField(default=True)
     dry_run = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True)
@@ -61,6 +66,9 @@ class ListingStatus(models.TextChoices):
     OUT_OF_STOCK = "out_of_stock", "out of stock"
     DELETED = "deleted", "deleted"
     DRY_RUN = "dry_run", "dry run (nothing sent)"
+    # A create was sent, its answer was lost (the process died mid-call) and the market cannot
+    # be asked by our reference number: a person checks the market before anything is sent.
+    ATTENTION = "attention", "needs attention (a create's answer was lost)"
 
 
 class Listing(models.Model):
@@ -70,6 +78,9 @@ class Listing(models.Model):
     reference_number = models.CharField(max_length=100)
     source_key = models.CharField(max_length=200, blank=True, default="")
     external_id = models.CharField(max_length=64, null=True, blank=True)
+    # Every id the market gave (per option, per channel), merged from each answer.
+    external_ids = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3, default="JPY")
     status = models.CharField(max_length=16, choices=ListingStatus.choices)
     price = models.IntegerField(null=True, blank=True)
     stock = models.JSONField(default=dict, blank=True)
@@ -117,6 +128,7 @@ class RequestKind(models.TextChoices):
     PRICE = "price", "price"
     STOCK = "stock", "stock"
     SUSPEND = "suspend", "suspend"
+    RESUME = "resume", "resume"
     WEBHOOK = "webhook", "webhook event"
 
 
@@ -152,3 +164,33 @@ class ListingRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.method} {self.path} {self.status_code}"
+
+
+class CategoryOrigin(models.TextChoices):
+    DEFAULT = "default", "shipped default"
+    PERSON = "person", "set by a person"
+
+
+class MarketCategoryMapping(models.Model):
+    """Our category (``shoes/sneakers``, see ``source_data.normalize``) -> a market's category
+    code. Each market ships defaults; a person corrects them in the admin, and a correction is
+    never overwritten by the defaults again."""
+
+    market = models.CharField(max_length=20, validators=[market_kind_validator])
+    category = models.CharField(max_length=100)
+    code = models.CharField(max_length=50)
+    label = models.CharField(max_length=200, blank=True, default="")
+    origin = models.CharField(
+        max_length=10, choices=CategoryOrigin.choices, default=CategoryOrigin.PERSON
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "yooini_market_category_mapping"
+        ordering = ("market", "category")
+        constraints = [
+            models.UniqueConstraint(fields=["market", "category"], name="market_category_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.market}: {self.category} -> {self.code}"

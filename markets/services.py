@@ -47,7 +47,7 @@ from orchestrator.core.clock import get_clock
 from suppliers.crypto import credentials_checked, credentials_decrypt, credentials_encrypt
 from yooini.db import chunked
 
-from .models import Listing, ListingRequest, ListingStatus, Market, MarketAccount, RequestKind
+from .models import Listing, ListingRequest, ListingStatus, MarketAccount, RequestKind
 from .selectors import market_account_get
 
 log = logging.getLogger("yooini.markets")
@@ -64,7 +64,7 @@ _CHUNK = 500
 def market_account_create(
     *,
     name: str,
-    market: str = Market.BUYMA,
+    market: str = "buyma",
     settings: Mapping[str, Any] | None = None,
     credentials: Mapping[str, str] | None = None,
     dry_run: bool = True,
@@ -137,7 +137,7 @@ def market_account_credentials(account: MarketAccount) -> dict[str, str]:
 def market_client(account: MarketAccount, *, transport=None) -> BuymaClient:
     """A client of the account's market with its decrypted credentials; refreshed tokens are
     stored back (encrypted) as soon as they arrive. Close it after use."""
-    if account.market != Market.BUYMA:
+    if account.market != "buyma":
         raise ValidationError({"market": f"no client for market {account.market!r}"})
     return BuymaClient(
         base_url=str(account.settings.get("base_url") or ""),

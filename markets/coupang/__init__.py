@@ -1,0 +1,1 @@
+"""Coupang: the market connector, its preparer and its local contract server."""

@@ -1,0 +1,1 @@
+"""Gmarket / Auction: the market connector, its preparer and its local contract server."""

@@ -1,0 +1,1 @@
+"""Naver SmartStore: the market connector, its preparer and its local contract server."""
