@@ -109,7 +109,8 @@ class MarketCapabilities:
     resource's rate). ``images_uploaded_first``: images go to the market's own image host
     before the product refers to them. ``price_step``: every price is a multiple of it.
     ``lookup_by_reference``: ``find(reference_number)`` works, so a create whose answer was
-    lost (a crash mid-call) can be found instead of guessed at.
+    lost (a crash mid-call) can be found instead of guessed at. ``update_resumes``: an update
+    or a price change also puts a suspended listing on sale again (no separate resume).
     """
 
     currency: str
@@ -123,6 +124,7 @@ class MarketCapabilities:
     images_uploaded_first: bool = False
     price_step: int = 1
     lookup_by_reference: bool = False
+    update_resumes: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{3}", self.currency or ""):
@@ -152,6 +154,9 @@ class MarketConfig:
     on_credentials: Callable[[dict[str, str]], None] | None = field(default=None, repr=False)
     transport: Any = field(default=None, repr=False)
     timeout: float = 15.0
+    # How long a connector may wait on the market's "retry after" itself before it gives the
+    # wait to the engine's retry policy (MarketUnavailable with retry_after).
+    max_wait: float = 5.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings or {})))

@@ -234,14 +234,14 @@ def test_422_names_the_fields_and_fixed_fields_are_refused(buyma_server):
 
 
 def test_429_is_waited_for_within_the_bound(buyma_server, buyma_account, settings):
-    settings.YOOINI_BUYMA_MAX_WAIT = 1
+    settings.YOOINI_MARKET_MAX_WAIT = 1
     buyma_server.throttle(times=1, retry_after=0.2)
     assert listing_publish(account=buyma_account, content=make_content()).action == "created"
     assert [h[2] for h in product_hits(buyma_server)] == [429, 201]
 
 
 def test_429_beyond_the_bound_raises_retryable_and_records(buyma_server, buyma_account, settings):
-    settings.YOOINI_BUYMA_MAX_WAIT = 1
+    settings.YOOINI_MARKET_MAX_WAIT = 1
     buyma_server.throttle(times=1, retry_after=30)
     with pytest.raises(MarketUnavailable) as caught:
         listing_publish(account=buyma_account, content=make_content())

@@ -1,0 +1,695 @@
+"""Publishing listings (REGISTER), once for every market: the publish state machine.
+
+``listing_publish`` / ``listing_publish_many`` are what the pipeline calls. For each content
+they decide one plan (create, update, price and/or stock, suspend, resume, or nothing) from
+the listing row and the market's declared capabilities, then:
+
+- dry-run accounts: build every request with the market's connector, check it with the
+  market's own validator, record it in the request log (``dry_run=True``, full body) and set
+  the listing's status ``dry_run``; no network. Writes go in bulk, a few queries per batch.
+- live accounts: write the intent first (listing row with our reference number and
+  ``create_sent_at`` for a create, a request row without a status code), commit it durably,
+  call the market, then record the answer and the market's ids. A process killed mid-call
+  leaves the intent, and the next run sees it: a listing whose create was sent is only
+  updated afterwards. A market that already has the reference number (a create that did
+  arrive) is updated instead; one that does not (a create that never arrived) gets the create.
+  A synchronous market whose create answer was lost is asked (``find``) by our reference
+  number; a market that cannot be asked marks the listing ``attention`` for a person. A listing
+  is never created twice.
+
+Idempotent: the connector's hash of the full content (without the values that move by
+themselves) is kept as ``content_hash``; the same content again is ``unchanged`` and sends
+nothing. A body that is refused (by the validator or the market) is recorded and returned as
+``failed``, never raised, and is not sent again until the content changes. ``MarketUnavailable``
+and ``MarketAuthError`` are raised: the engine's retry policy reschedules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from orchestrator.core.clock import get_clock
+from yooini.db import chunked
+
+from .contract import ListingState, MarketConnector, MarketRequest, Operation
+from .listing import (
+    ListingContent,
+    ListingRejected,
+    MarketAuthError,
+    MarketUnavailable,
+    PublishResult,
+    rejection_text,
+)
+from .models import Listing, ListingRequest, ListingStatus, MarketAccount
+from .selectors import market_account_get
+
+log = logging.getLogger("yooini.markets")
+
+MODES = ("full", "partial")
+_CHUNK = 500
+_ID_OPERATIONS = (Operation.UPDATE, Operation.PRICE, Operation.STOCK, Operation.RESUME)
+
+
+@dataclass
+class _Plan:
+    action: str
+    steps: list[MarketRequest] = field(default_factory=list)
+    hash: str = ""
+    reason: str = ""
+
+
+def listing_publish(
+    *,
+    account: MarketAccount | str,
+    content: ListingContent,
+    mode: str = "full",
+    price_decision: dict | None = None,
+    suspend: bool = False,
+    transport=None,
+) -> PublishResult:
+    """Create, update, reprice, restock, suspend or resume one listing (see the module
+    docstring). ``transport`` (an httpx transport) is for tests."""
+    decisions = {content.reference_number: price_decision} if price_decision is not None else None
+    return listing_publish_many(
+        account, [content], mode, decisions, suspend=suspend, transport=transport
+    )[0]
+
+
+def listing_publish_many(
+    account: MarketAccount | str,
+    contents: Iterable[ListingContent],
+    mode: str = "full",
+    decisions: Mapping[str, dict] | Sequence[dict | None] | None = None,
+    *,
+    suspend: bool | Sequence[bool] = False,
+    transport=None,
+) -> list[PublishResult]:
+    """``listing_publish`` for many contents of one account: existing listings are loaded in
+    one query per 500, and dry runs write in bulk. ``decisions`` (price decisions) is a
+    mapping by reference number or a sequence aligned with ``contents``; so may ``suspend`` be
+    (one flag for all, or one per content). Results are in the order of ``contents``.
+
+    Settings the account lacks (the market's connector names them) fail every content with a
+    message naming them; nothing is sent.
+    """
+    from .services import market_connector
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    account = _account(account)
+    contents = list(contents)
+    for i, content in enumerate(contents):
+        if not isinstance(content, ListingContent):
+            raise TypeError(f"contents[{i}] is {type(content).__name__}, not ListingContent")
+    decision_of = _decisions(contents, decisions)
+    suspends = _suspends(contents, suspend)
+    existing = _existing(account, [c.reference_number for c in contents])
+    with market_connector(account, transport=transport) as connector:
+        problems = connector.settings_problems()
+        if problems:
+            text = f"market account {account.name}: " + "; ".join(problems)
+            log.error("%s", text)
+            return [
+                PublishResult("failed", existing.get(c.reference_number), text) for c in contents
+            ]
+        if not account.dry_run:
+            _resolve_lost_creates(connector, existing)
+        plans = _plans(account, connector, contents, existing, mode, suspends)
+        if account.dry_run:
+            return _dry_run(account, connector, plans, existing, decision_of)
+        results: list[PublishResult] = []
+        for content, plan in plans:
+            listing = existing.get(content.reference_number)
+            if isinstance(plan, PublishResult):
+                results.append(plan)
+            elif not plan.steps:
+                results.append(PublishResult(plan.action, listing, plan.reason or None))
+            else:
+                results.append(
+                    _publish_live(
+                        connector,
+                        account,
+                        listing,
+                        content,
+                        plan,
+                        decision_of.get(content.reference_number),
+                    )
+                )
+        return results
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def _plans(account, connector, contents, existing, mode, suspends):
+    seen: set[str] = set()
+    plans: list[tuple[ListingContent, _Plan | PublishResult]] = []
+    for content, suspend_it in zip(contents, suspends, strict=True):
+        if content.reference_number in seen:
+            text = f"reference_number {content.reference_number!r} twice in one batch"
+            plans.append((content, PublishResult("failed", None, text)))
+            continue
+        seen.add(content.reference_number)
+        listing = existing.get(content.reference_number)
+        plans.append((content, _plan(account, connector, listing, content, mode, suspend_it)))
+    return plans
+
+
+def _plan(
+    account: MarketAccount,
+    connector: MarketConnector,
+    listing: Listing | None,
+    content: ListingContent,
+    mode: str,
+    suspend: bool,
+) -> _Plan:
+    capabilities = connector.capabilities
+    if account.dry_run:
+        created = listing is not None and (bool(listing.fixed) or listing.created_at_market)
+    else:
+        created = listing is not None and listing.created_at_market
+    state = listing_state(listing, content.reference_number)
+    status = listing.status if listing is not None else ""
+
+    def step(operation: Operation) -> MarketRequest:
+        return connector.request_for(operation, content, state)
+
+    if status == ListingStatus.ATTENTION:
+        return _Plan("skipped", reason=listing.last_error or "needs attention")
+    full_hash = connector.content_hash(content)
+    stock_hash = stock_summary(content)["hash"]
+    suspended = status == ListingStatus.SUSPENDED
+    resume = [step(Operation.RESUME)] if suspended and not capabilities.update_resumes else []
+    if suspend:
+        if not created:
+            return _Plan("skipped", reason="never listed: nothing to suspend")
+        if suspended:
+            return _Plan("unchanged")
+        return _Plan("suspended", [step(Operation.SUSPEND)])
+    if content.out_of_stock:
+        if not created:
+            return _Plan("skipped", reason="every variant is out of stock: not listed")
+        if status == ListingStatus.OUT_OF_STOCK and (listing.stock or {}).get("hash") == stock_hash:
+            return _Plan("unchanged")
+        operation = Operation.STOCK if capabilities.stock_only_update else Operation.UPDATE
+        return _Plan("stock", [step(operation)])
+    if mode == "partial":
+        if not created:
+            return _Plan(
+                "skipped", reason="not listed yet: partial runs change price and stock only"
+            )
+        steps = []
+        price_moved = listing.price != content.price or (suspended and not resume)
+        stock_moved = (listing.stock or {}).get("hash") != stock_hash
+        stock_moved = stock_moved or status == ListingStatus.OUT_OF_STOCK
+        if (price_moved and not capabilities.price_only_update) or (
+            stock_moved and not capabilities.stock_only_update
+        ):
+            return _Plan("updated", [step(Operation.UPDATE), *resume], hash=full_hash)
+        if price_moved:
+            steps.append(step(Operation.PRICE))
+        if stock_moved:
+            steps.append(step(Operation.STOCK))
+        steps += resume
+        if not steps:
+            return _Plan("unchanged")
+        action = str(steps[0].operation.value) if len(steps) == 1 else "updated"
+        return _Plan(action, steps)
+    if not created:
+        if (
+            listing is not None
+            and listing.content_hash == full_hash
+            and status == ListingStatus.FAILED
+        ):
+            return _Plan("unchanged", reason=listing.last_error)
+        return _Plan("created", [step(Operation.CREATE)], hash=full_hash)
+    if listing.content_hash == full_hash and status != ListingStatus.OUT_OF_STOCK and not suspended:
+        return _Plan("unchanged")
+    return _Plan("updated", [step(Operation.UPDATE), *resume], hash=full_hash)
+
+
+def listing_state(listing: Listing | None, reference_number: str) -> ListingState:
+    """What a connector knows of a listing: ours and the market's ids, the fixed values."""
+    if listing is None:
+        return ListingState(reference_number)
+    return ListingState(
+        reference_number=listing.reference_number,
+        external_id=listing.external_id,
+        external_ids=dict(listing.external_ids or {}),
+        fixed=dict(listing.fixed or {}),
+        status=listing.status,
+    )
+
+
+def stock_summary(content: ListingContent) -> dict[str, Any]:
+    """What the listings command shows and partial runs compare: counts and a variants hash."""
+    on_hand = [v.stocks or 0 for v in content.variants if v.stock_type == "stock_in_hand"]
+    variants = []
+    for v in content.variants:
+        body: dict[str, Any] = {
+            "options": [{"type": t, "value": value} for t, value in v.options],
+            "stock_type": v.stock_type,
+        }
+        if v.stock_type == "stock_in_hand":
+            body["stocks"] = v.stocks
+        variants.append(body)
+    text = json.dumps(variants, sort_keys=True, ensure_ascii=False)
+    return {
+        "variants": len(content.variants),
+        "available": sum(1 for v in content.variants if v.stock_type != "out_of_stock"),
+        "on_hand": sum(on_hand) if on_hand else None,
+        "hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+    }
+
+
+# --- lost answers -------------------------------------------------------------------------
+
+
+def _resolve_lost_creates(connector: MarketConnector, existing: dict[str, Listing]) -> None:
+    """A synchronous market answers a create with its id, so a listing whose create was sent
+    but has no id lost that answer (the process died mid-call, or the call timed out). Ask the
+    market by our reference number when it can be asked; otherwise a person must look."""
+    if connector.capabilities.asynchronous:
+        return
+    lost = [
+        x
+        for x in existing.values()
+        if x.create_sent_at is not None and not x.external_id and x.status != "attention"
+    ]
+    for listing in lost:
+        found = None
+        if connector.capabilities.lookup_by_reference:
+            found = connector.find(listing.reference_number)
+        now = get_clock().now()
+        if found is not None:
+            listing.external_id = found.external_id
+            listing.external_ids = {**(listing.external_ids or {}), **found.external_ids}
+            listing.status = ListingStatus.PUBLISHED
+            listing.last_error = ""
+        elif connector.capabilities.lookup_by_reference:
+            listing.create_sent_at = None  # the market does not have it: a create is safe
+        else:
+            listing.status = ListingStatus.ATTENTION
+            listing.last_error = (
+                "the answer to a create was lost and this market cannot be asked by our "
+                f"reference number {listing.reference_number}: check the market, then set "
+                "the listing's external id (or clear it) in the admin"
+            )
+        listing.updated_at = now
+        listing.save()
+
+
+# --- dry run ----------------------------------------------------------------------------
+
+
+def _dry_run(account, connector, plans, existing, decision_of):
+    now = get_clock().now()
+    results: list[PublishResult] = []
+    new_listings: list[Listing] = []
+    changed: list[Listing] = []
+    pending_requests: list[tuple[Listing, ListingRequest]] = []
+    for content, plan in plans:
+        if isinstance(plan, PublishResult):
+            results.append(plan)
+            continue
+        listing = existing.get(content.reference_number)
+        if not plan.steps:
+            results.append(PublishResult(plan.action, listing, plan.reason or None))
+            continue
+        if listing is None:
+            listing = _new_listing(account, connector, content, now)
+            new_listings.append(listing)
+        else:
+            changed.append(listing)
+        errors_text = ""
+        state = listing_state(listing, content.reference_number)
+        for request in plan.steps:
+            errors = connector.validate(request, state)
+            text = rejection_text(errors) if errors else ""
+            errors_text = errors_text or text
+            pending_requests.append(
+                (
+                    listing,
+                    ListingRequest(
+                        kind=request.operation.value,
+                        at=now,
+                        dry_run=True,
+                        method=request.method,
+                        path=request.path[:200],
+                        body=_recorded(request),
+                        result={"valid": False, "errors": errors} if errors else {"valid": True},
+                        error=text,
+                    ),
+                )
+            )
+        _apply_dry(listing, content, plan, errors_text, decision_of, now)
+        results.append(
+            PublishResult(
+                "failed" if errors_text else plan.action,
+                listing,
+                errors_text or None,
+                requests=len(plan.steps),
+                detail={"dry_run": True},
+            )
+        )
+    if not (new_listings or changed):
+        return results
+    with transaction.atomic():
+        for chunk in chunked(new_listings):
+            Listing.objects.bulk_create(chunk)
+        missing = [x for x in new_listings if x.pk is None]
+        if missing:  # a database that cannot return ids from a bulk insert
+            ids = dict(
+                Listing.objects.filter(
+                    account=account, reference_number__in=[x.reference_number for x in missing]
+                ).values_list("reference_number", "pk")
+            )
+            for x in missing:
+                x.pk = ids[x.reference_number]
+        fields = [
+            "status",
+            "price",
+            "stock",
+            "content_hash",
+            "fixed",
+            "price_decision",
+            "last_error",
+            "source_key",
+            "updated_at",
+        ]
+        _update_many(changed, fields)
+        requests = []
+        for listing, request in pending_requests:
+            request.listing_id = listing.pk
+            requests.append(request)
+        for chunk in chunked(requests):
+            ListingRequest.objects.bulk_create(chunk)
+    return results
+
+
+def _apply_dry(listing, content, plan, errors_text, decision_of, now) -> None:
+    listing.updated_at = now
+    listing.source_key = content.source_key
+    decision = decision_of.get(content.reference_number)
+    if decision is not None:
+        listing.price_decision = decision
+    if errors_text:
+        listing.last_error = errors_text
+        if plan.action == "created":
+            listing.status = ListingStatus.FAILED
+            listing.content_hash = plan.hash
+        return
+    listing.last_error = ""
+    listing.status = ListingStatus.DRY_RUN
+    for request in plan.steps:
+        _record_success(listing, content, request, plan, pending=True, dry_run=True)
+
+
+# --- live -------------------------------------------------------------------------------
+
+
+def _publish_live(connector, account, listing, content, plan, decision) -> PublishResult:
+    now = get_clock().now()
+    if listing is None:
+        listing = _new_listing(account, connector, content, now)
+    if decision is not None:
+        listing.price_decision = decision
+    listing.source_key = content.source_key
+    sent = 0
+    notes: dict[str, Any] = {}
+    for request in plan.steps:
+        error, count = _send(connector, listing, content, request, plan, notes)
+        sent += count
+        if error is not None:
+            return PublishResult("failed", listing, error, requests=sent, detail=notes)
+    action = plan.action
+    if notes.get("switched") == "create->update":
+        action = "updated"
+    elif str(notes.get("switched", "")).endswith("->create"):
+        action = "created"
+    return PublishResult(action, listing, None, requests=sent, detail=notes)
+
+
+def _send(connector, listing, content, request, plan, notes, *, switched=False):
+    """Send one request (intent, call, record). Returns (error text or None, requests sent)."""
+    state = listing_state(listing, content.reference_number)
+    errors = connector.validate(request, state)
+    intent = _write_intent(listing, request)
+    if errors:
+        text = rejection_text(errors)
+        _record_rejection(listing, request, plan, text, errors, status_code=None, sent=False)
+        _finish_request(
+            intent, error=text, result={"accepted": False, "sent": False, "errors": errors}
+        )
+        return text, 0
+    try:
+        answer = connector.send(request, state)
+    except ListingRejected as exc:
+        operation = request.operation
+        if not switched and operation is Operation.CREATE and exc.conflict == "exists":
+            # The market has this reference number: an earlier create did arrive. Update it.
+            _finish_request(
+                intent, status_code=exc.status_code, error=str(exc), result={"switch": "update"}
+            )
+            notes["switched"] = "create->update"
+            found = connector.find(listing.reference_number)
+            if found is not None:
+                _merge_ids(listing, found)
+            update = connector.request_for(
+                Operation.UPDATE, content, listing_state(listing, content.reference_number)
+            )
+            error, count = _send(connector, listing, content, update, plan, notes, switched=True)
+            return error, count + 1
+        if (
+            not switched
+            and operation in _ID_OPERATIONS
+            and not listing.external_id
+            and exc.conflict == "missing"
+        ):
+            # The create we wrote as sent never arrived: it is safe to send it now.
+            _finish_request(
+                intent, status_code=exc.status_code, error=str(exc), result={"switch": "create"}
+            )
+            notes["switched"] = f"{operation.value}->create"
+            listing.create_sent_at = None
+            create = connector.request_for(
+                Operation.CREATE, content, ListingState(listing.reference_number)
+            )
+            create_plan = _Plan("created", hash=connector.content_hash(content))
+            error, count = _send(
+                connector, listing, content, create, create_plan, notes, switched=True
+            )
+            return error, count + 1
+        _record_rejection(
+            listing, request, plan, str(exc), exc.errors, status_code=exc.status_code, sent=True
+        )
+        _finish_request(
+            intent,
+            status_code=exc.status_code,
+            error=str(exc),
+            result={"accepted": False, "sent": True, "errors": exc.errors},
+        )
+        return str(exc), 1
+    except (MarketUnavailable, MarketAuthError) as exc:
+        status_code = getattr(exc, "status_code", None)
+        with transaction.atomic():
+            _finish_request(intent, status_code=status_code, error=str(exc))
+            listing.last_error = str(exc)
+            # The market answered, so it did not take the create: it may be sent again. Without
+            # an answer (a timeout) nobody knows: the listing stays "create sent".
+            if request.operation is Operation.CREATE and status_code is not None:
+                listing.create_sent_at = None
+            listing.updated_at = get_clock().now()
+            listing.save(update_fields=["last_error", "create_sent_at", "updated_at"])
+        raise
+    with transaction.atomic():
+        _finish_request(
+            intent,
+            status_code=answer.status_code,
+            request_uid=answer.request_uid,
+            result=dict(answer.summary) or {"accepted": True},
+        )
+        _merge_ids(listing, answer)
+        _record_success(listing, content, request, plan, pending=answer.pending, dry_run=False)
+        if answer.request_uid:
+            listing.request_uid = answer.request_uid
+        listing.last_error = ""
+        listing.updated_at = get_clock().now()
+        listing.save()
+    return None, 1
+
+
+def _write_intent(listing: Listing, request: MarketRequest) -> ListingRequest:
+    """Listing row and request row, committed before the call."""
+    now = get_clock().now()
+    with transaction.atomic():
+        if request.operation is Operation.CREATE:
+            listing.create_sent_at = now
+            listing.fixed = dict(request.fixed)
+            if listing.status != ListingStatus.PUBLISHED:
+                listing.status = ListingStatus.PENDING
+        listing.updated_at = now
+        listing.save()
+        return ListingRequest.objects.create(
+            listing=listing,
+            kind=request.operation.value,
+            at=now,
+            dry_run=False,
+            method=request.method,
+            path=request.path[:200],
+            body=_recorded(request),
+        )
+
+
+def _recorded(request: MarketRequest) -> dict[str, Any]:
+    """The body as the request log keeps it: what was sent, never a credential."""
+    return dict(request.body)
+
+
+def _finish_request(
+    request: ListingRequest, *, status_code=None, request_uid="", error="", result=None
+):
+    request.status_code = status_code
+    request.request_uid = request_uid or ""
+    request.error = error
+    request.result = result or {}
+    request.save(update_fields=["status_code", "request_uid", "error", "result"])
+
+
+def _merge_ids(listing: Listing, answer) -> None:
+    if answer.external_id:
+        listing.external_id = str(answer.external_id)[:64]
+    if answer.external_ids:
+        listing.external_ids = {**(listing.external_ids or {}), **dict(answer.external_ids)}
+
+
+def _record_rejection(listing, request, plan, text, errors, *, status_code, sent):
+    with transaction.atomic():
+        listing.last_error = text
+        if plan.hash:
+            listing.content_hash = plan.hash  # not sent again until the content changes
+        if request.operation is Operation.CREATE:
+            # Refused synchronously: the market holds nothing under this reference number.
+            listing.status = ListingStatus.FAILED
+            listing.create_sent_at = None
+        listing.updated_at = get_clock().now()
+        listing.save()
+
+
+def _record_success(listing, content, request, plan, *, pending: bool, dry_run: bool) -> None:
+    """The listing's state once ``request`` was accepted (or recorded in a dry run)."""
+    operation = request.operation
+    summary = stock_summary(content)
+    live_status = ListingStatus.PUBLISHED if listing.external_id else ListingStatus.PENDING
+    if operation in (Operation.CREATE, Operation.UPDATE):
+        listing.price = content.price
+        listing.stock = summary
+        if plan.hash:
+            listing.content_hash = plan.hash
+        if operation is Operation.CREATE:
+            listing.fixed = dict(request.fixed)
+            status = ListingStatus.PENDING if pending else live_status
+        else:
+            status = live_status
+        if content.out_of_stock:
+            status = ListingStatus.OUT_OF_STOCK
+    elif operation in (Operation.PRICE, Operation.RESUME):
+        listing.price = content.price
+        status = live_status
+    elif operation is Operation.STOCK:
+        listing.stock = summary
+        status = ListingStatus.OUT_OF_STOCK if content.out_of_stock else live_status
+    else:
+        status = ListingStatus.SUSPENDED
+    # A dry run shows what the listing would be where it matters to a person: out of stock
+    # and suspended as such; listed (pending, published) as "dry run".
+    shown = status in (ListingStatus.OUT_OF_STOCK, ListingStatus.SUSPENDED)
+    listing.status = ListingStatus.DRY_RUN if dry_run and not shown else status
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _account(account: MarketAccount | str) -> MarketAccount:
+    if isinstance(account, MarketAccount):
+        return account
+    return market_account_get(str(account), enabled=True)
+
+
+def _existing(account: MarketAccount, references: list[str]) -> dict[str, Listing]:
+    found: dict[str, Listing] = {}
+    unique = list(dict.fromkeys(references))
+    for chunk in chunked(unique, _CHUNK):
+        for listing in Listing.objects.filter(account=account, reference_number__in=chunk):
+            listing.account = account
+            found[listing.reference_number] = listing
+    return found
+
+
+def _new_listing(account, connector, content: ListingContent, now: datetime) -> Listing:
+    return Listing(
+        account=account,
+        reference_number=content.reference_number,
+        source_key=content.source_key,
+        status=ListingStatus.PENDING,
+        currency=connector.capabilities.currency,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _decisions(contents, decisions) -> dict[str, dict]:
+    if decisions is None:
+        return {}
+    if isinstance(decisions, Mapping):
+        return {str(k): v for k, v in decisions.items() if v is not None}
+    decisions = list(decisions)
+    if len(decisions) != len(contents):
+        raise ValueError(
+            f"decisions has {len(decisions)} entries for {len(contents)} contents "
+            "(give a sequence aligned with contents or a mapping by reference number)"
+        )
+    return {
+        c.reference_number: d for c, d in zip(contents, decisions, strict=True) if d is not None
+    }
+
+
+def _suspends(contents: list, suspend: bool | Sequence[bool]) -> list[bool]:
+    if isinstance(suspend, bool):
+        return [suspend] * len(contents)
+    flags = [bool(flag) for flag in suspend]
+    if len(flags) != len(contents):
+        raise ValueError(f"suspend has {len(flags)} flags for {len(contents)} contents")
+    return flags
+
+
+def _update_many(listings: list[Listing], fields: list[str]) -> None:
+    """``UPDATE ... WHERE id = %s`` with executemany: one statement per chunk, without the
+    per-row CASE expressions of ``bulk_update`` (ten times faster for thousands of rows)."""
+    if not listings:
+        return
+    quote = connection.ops.quote_name
+    columns = [Listing._meta.get_field(name) for name in fields]
+    sql = (
+        f"UPDATE {quote(Listing._meta.db_table)} SET "
+        + ", ".join(f"{quote(c.column)} = %s" for c in columns)
+        + f" WHERE {quote(Listing._meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        for chunk in chunked(listings):
+            cursor.executemany(
+                sql,
+                [
+                    [c.get_db_prep_save(getattr(x, c.attname), connection) for c in columns]
+                    + [x.pk]
+                    for x in chunk
+                ],
+            )
