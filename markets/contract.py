@@ -50,6 +50,8 @@ Errors = dict[str, list[str]]
 __all__ = [
     "ENTRY_POINT_GROUP",
     "BaseMarketConnector",
+    "CompetitorPriceUnknown",
+    "CompetitorPrices",
     "FactVariant",
     "ListingRejected",
     "ListingState",
@@ -398,16 +400,39 @@ class Preparer(Protocol):
     def flush(self) -> None: ...
 
 
+class CompetitorPriceUnknown(Exception):
+    """A competitor price could not be looked up: the product keeps its last price."""
+
+
+class CompetitorPrices(Protocol):
+    """The cheapest other sellers of model numbers on a market (a context manager).
+    ``cheapest(model_numbers)`` -> ``{model_number: quote}``, a quote having
+    ``competitor_price()`` (the price in the market's currency or None; raises when its
+    look-up failed) and ``as_record()`` (JSON kept with the price decision); ``requests`` is
+    how many requests the look-ups made."""
+
+    requests: int
+
+    def cheapest(self, model_numbers: Sequence[str]) -> Mapping[str, Any]: ...
+
+    def __enter__(self) -> CompetitorPrices: ...
+
+    def __exit__(self, *exc_info) -> None: ...
+
+
 @dataclass(frozen=True)
 class MarketKind:
     """A market as the registry knows it. ``connector`` builds one account's connector;
-    ``preparer`` loads the preparer (it may read the database: call it inside a stage)."""
+    ``preparer`` loads the preparer (it may read the database: call it inside a stage);
+    ``competitors`` (optional) opens a competitor price look-up with an account's settings,
+    for markets where we price against other sellers."""
 
     kind: str
     label: str
     capabilities: MarketCapabilities
     connector: Callable[[MarketConfig], MarketConnector]
     preparer: Callable[[], Preparer]
+    competitors: Callable[[Mapping[str, Any]], CompetitorPrices] | None = None
 
 
 # --- the registry --------------------------------------------------------------------------

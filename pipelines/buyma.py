@@ -2,7 +2,8 @@
 
 Partitions are the enabled brand units (``SupplierBrand``: "okmall/NIKE", or "feed/all" for a
 supplier read whole); ``--param units=a,b`` runs a subset (partitions or supplier names),
-``--param account=name`` lists on one BUYMA account instead of every enabled one.
+``--param account=name`` lists on one BUYMA account instead of every enabled one. The stages
+are the same as ``product_sync``'s, bound to the BUYMA market.
 
     collect -> convert -> translate -> image -> price -> register
 
@@ -18,6 +19,7 @@ and its API are one resource each, shared by every partition, batch and process.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from orchestrator import Retry, ScheduleSpec, Workflow, resource
@@ -63,13 +65,36 @@ buyma = Workflow(
         ScheduleSpec(name="buyma-partial-hourly", cron="0 * * * *", mode="partial"),
     ],
 )
+MARKETS = ("buyma",)
 buyma.stage(
     collect,
     resource=unit_resource,
     retry=Retry(attempts=3, base_delay=30, max_delay=600, no_retry_on=NOT_RETRIED),
 )
-buyma.stage(convert, after=collect, retry=Retry(attempts=2, base_delay=5))
-buyma.stage(translate, after=convert, retry=Retry(attempts=3, base_delay=30, max_delay=600))
-buyma.stage(image, after=translate, resource=IMAGES, retry=Retry(attempts=3, base_delay=10))
-buyma.stage(price, after=image, resource=BUYMA_SEARCH, retry=Retry(attempts=3, base_delay=30))
-buyma.stage(register, after=price, resource=BUYMA_API, retry=Retry(attempts=3, base_delay=60))
+buyma.stage(
+    partial(convert, markets=MARKETS),
+    name="convert",
+    after="collect",
+    retry=Retry(attempts=2, base_delay=5),
+)
+buyma.stage(
+    partial(translate, markets=MARKETS),
+    name="translate",
+    after="convert",
+    retry=Retry(attempts=3, base_delay=30, max_delay=600),
+)
+buyma.stage(image, after="translate", resource=IMAGES, retry=Retry(attempts=3, base_delay=10))
+buyma.stage(
+    partial(price, markets=MARKETS),
+    name="price",
+    after=image,
+    resource=BUYMA_SEARCH,
+    retry=Retry(attempts=3, base_delay=30),
+)
+buyma.stage(
+    partial(register, markets=MARKETS),
+    name="register",
+    after="price",
+    resource=BUYMA_API,
+    retry=Retry(attempts=3, base_delay=60),
+)

@@ -1,58 +1,52 @@
 """Workflow ``product_sync``: every enabled supplier's products processed and listed on every
-enabled market account.
+enabled market account (BUYMA, SmartStore, Coupang, Gmarket/Auction, and any market a plugin
+registers), each in its own category, language, currency, stock and status.
 
-One partition per enabled supplier, read whole (``--param units=a,b`` for a subset). The same
-stages as ``buyma``, over a supplier instead of a brand unit:
+Partitions are the enabled collect units, as for ``buyma``: a supplier's brand units, or the
+supplier read whole (``--param units=a,b`` for a subset; ``--param markets=coupang,smartstore``
+or ``--param account=name`` to list on fewer accounts):
 
-    collect -> process (convert, translate) -> image -> price -> sync (every enabled account)
+    collect -> convert (facts, then each market's draft) -> translate (markets not in Korean)
+            -> image -> price (each market's currency) -> register (every account)
 
 Modes as in ``buyma``: ``full`` and ``partial`` (price and stock of known products only).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from orchestrator import Retry, Workflow
-from suppliers.stages import NOT_RETRIED, supplier_resource
+from suppliers.stages import NOT_RETRIED
 
-from .resources import BUYMA_API, BUYMA_SEARCH, IMAGES
+from .buyma import unit_partitions, unit_resource
+from .resources import BUYMA_SEARCH, IMAGES, MARKETS_API
 from .steps.collect import collect
 from .steps.convert import convert
 from .steps.image import image
 from .steps.price import price
 from .steps.register import register
 from .steps.translate import translate
-from .supplier_collect import enabled_supplier_partitions, names_param
-
-
-def process(ctx, partition: str) -> dict[str, Any]:
-    """CONVERT then TRANSLATE: the product as a listing draft, in the market's language."""
-    converted = convert(ctx, partition)
-    translated = translate(ctx, partition)
-    return {"items": converted["items"], "convert": converted, "translate": translated}
-
 
 product_sync = Workflow(
     "product_sync",
-    partitions=lambda params: enabled_supplier_partitions(names_param(params, "units")),
+    partitions=unit_partitions,
     modes={
-        "full": ["collect", "process", "image", "price", "sync"],
-        "partial": ["collect", "price", "sync"],
+        "full": ["collect", "convert", "translate", "image", "price", "register"],
+        "partial": ["collect", "price", "register"],
     },
-    version="1",
-    description="Every enabled supplier processed and listed on every enabled market account.",
+    version="2",
+    description="Every enabled supplier listed on every enabled market account.",
 )
 product_sync.stage(
     collect,
-    resource=supplier_resource,
+    resource=unit_resource,
     retry=Retry(attempts=3, base_delay=30, max_delay=600, no_retry_on=NOT_RETRIED),
 )
-product_sync.stage(process, after=collect, retry=Retry(attempts=3, base_delay=30, max_delay=600))
-product_sync.stage(image, after=process, resource=IMAGES, retry=Retry(attempts=3, base_delay=10))
+product_sync.stage(convert, after=collect, retry=Retry(attempts=2, base_delay=5))
+product_sync.stage(translate, after=convert, retry=Retry(attempts=3, base_delay=30, max_delay=600))
+product_sync.stage(image, after=translate, resource=IMAGES, retry=Retry(attempts=3, base_delay=10))
 product_sync.stage(
     price, after=image, resource=BUYMA_SEARCH, retry=Retry(attempts=3, base_delay=30)
 )
 product_sync.stage(
-    register, name="sync", after=price, resource=BUYMA_API, retry=Retry(attempts=3, base_delay=60)
+    register, after=price, resource=MARKETS_API, retry=Retry(attempts=3, base_delay=60)
 )

@@ -28,6 +28,7 @@ from markets.buyma.search_page import (
     parse_search_page,
     search_url,
 )
+from markets.contract import CompetitorPriceUnknown
 from orchestrator.core.clock import get_clock
 from pricing.models import MODEL_NUMBER_MAX, CompetitorPrice, model_number_key
 from pricing.selectors import competitor_prices
@@ -43,7 +44,7 @@ _RETRYABLE = {429, 500, 502, 503, 504}
 _STORED = ("price_jpy", "seller_id", "item_url", "search_url", "fetched_at", "error")
 
 
-class CompetitorLookupError(Exception):
+class CompetitorLookupError(CompetitorPriceUnknown):
     """The competitor price of a model number is unknown because its look-up failed."""
 
     def __init__(self, model_number: str, error: str) -> None:

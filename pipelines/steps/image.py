@@ -1,9 +1,10 @@
-"""IMAGE: each listed product's images fetched once, converted to BUYMA's spec and stored.
+"""IMAGE: each product's images fetched once, converted to the listing spec and stored, for
+every market (each market's preparer takes as many of them as it allows).
 
 ``media.product_images_attach`` does the work: downloads behind the SSRF guard and size limits,
 dedupes by content across all products, stores on local disk or S3/R2. A product is looked at
 again only when its image URLs changed. A URL that fails is recorded on the product and the
-product keeps the images that worked (BUYMA needs at least one).
+product keeps the images that worked (every market needs at least one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from suppliers.selectors import collect_unit_for
 
 from ..products import products_of, products_save
 
-MAX_IMAGES = 20  # BUYMA takes 1..20 images per listing
+MAX_IMAGES = 20  # the most any market takes (BUYMA 20; SmartStore 10; Coupang 10)
 SAVE_EVERY = 100
 FIELDS = ("images", "image_hash", "errors")
 
@@ -28,9 +29,9 @@ def image(ctx, partition: str) -> dict[str, Any]:
     changed = []
     fetched = new_files = failed = 0
     for row in products_of(unit, active_only=True):
-        if row.draft is None:
+        if row.facts is None:
             continue
-        urls = list(row.draft.get("image_urls") or ())[:MAX_IMAGES]
+        urls = list(row.facts.get("image_urls") or ())[:MAX_IMAGES]
         digest = text_hash(json.dumps(urls))
         if digest == row.image_hash:
             continue

@@ -1,91 +1,99 @@
-"""PRICE: each product's BUYMA price from its cost, the cheapest competitor and the rules.
+"""PRICE: each product's price on every market account of the run, in that market's currency,
+from its cost, the cheapest competitor (on markets that look one up) and the pricing rules.
 
-The competitor price comes from BUYMA's price-ascending search page for the model number
-(``CompetitorLookup``: our own buyer id excluded, looked up at most once an hour), the rule
-from the pricing rules (most specific of supplier + brand, brand, supplier, default), the
-exchange rate from the dated FX table. The decision and every input it used are stored on the
-product and go with the listing (why this price).
+The rule is the most specific of market + supplier + brand; the exchange rate (KRW per unit
+of the market's currency) comes from the dated FX table (1 for a market in KRW). The decision
+and every input it used are stored with the product on that account and go with the listing
+(why this price).
 
 In ``partial`` the CONVERT stage does not run, so products whose source record changed since
-they were converted get their cost and stock refreshed here from the new record (the texts,
-ids and images stay as converted). A product whose competitor look-up failed keeps its last
-price: listing at the full target because a page could not be read would be the costly
-mistake.
+they were converted get their facts and drafts refreshed here from the new record (cost and
+stock reach every market hourly; a changed title waits for the next full run's translation).
+A product whose competitor look-up failed keeps its last price: listing at the full target
+because a page could not be read would be the costly mistake.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any
 
-from markets.buyma.competitors import CompetitorLookup, CompetitorLookupError
-from markets.buyma.convert import Converter
+from markets.contract import CompetitorPriceUnknown, market_kind
 from orchestrator.core.clock import get_clock
-from pricing import PricingInputError, decide_price
-from pricing.selectors import fx_rate_on
-from pricing.services import PricingRuleMissing, decision_record, pricing_rules_load
+from pricing.errors import PricingInputError
+from pricing.rules import decide_price
+from pricing.services import PricingRuleMissing, decision_record, fx_rate_on, pricing_rules_load
 from suppliers.selectors import collect_unit_for
 
+from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import ProductState
-from ..products import current_hashes, current_records, products_of, products_save
-from .accounts import market_accounts
+from ..products import current_hashes, current_records, products_of
+from .convert import facts_refresh
+from .prepare import products_prepare
 
-REFRESHED = ("cost_krw", "variants", "sold_out")
+FIELDS = ("price", "currency", "price_decision", "errors")
 
 
-def price(ctx, partition: str) -> dict[str, Any]:
+def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[str, Any]:
     unit = collect_unit_for(partition)
-    rows = [r for r in products_of(unit) if r.draft is not None and r.state == ProductState.ACTIVE]
-    refreshed = _refresh_facts(unit, rows)
-    account = market_accounts(ctx.params, market="buyma")[0]
-    settings = account.settings
-    fx = fx_rate_on(get_clock().now().date())
+    accounts = run_accounts(ctx.params, markets)
+    rows = [r for r in products_of(unit) if r.facts is not None and r.state == ProductState.ACTIVE]
+    refreshed = _refresh_changed(unit.supplier, rows, accounts)
     book = pricing_rules_load()
-    wanted = sorted({r.draft["model_number"] for r in rows if r.draft.get("model_number")})
-    with CompetitorLookup(
-        base_url=settings.get("search_base_url") or "https://www.buyma.com",
-        own_buyer_id=settings.get("buyer_id"),
-        delay_seconds=float(settings.get("search_delay_seconds", 1.0)),
-        max_age=timedelta(minutes=float(settings.get("competitor_max_age_minutes", 60))),
-    ) as lookup:
-        quotes = lookup.cheapest(wanted) if wanted else {}
-        requests = lookup.requests
-    changed = failed = 0
-    # Rows to write: refreshed or failed ones, and those whose decision changed.
-    dirty = {row.pk: row for row in rows if row.pk in refreshed or row.errors.get("price")}
-    for row in rows:
-        quote = quotes.get(row.draft.get("model_number") or "")
-        brand = unit.label or row.draft.get("brand_name", "")
-        row.errors = {k: v for k, v in row.errors.items() if k != "price"}
-        try:
-            inputs = book.input_for(
-                supplier=unit.supplier,
-                brand=brand,
-                cost_krw=row.draft["cost_krw"],
-                competitor_price_jpy=quote.competitor_price() if quote else None,
-                krw_per_jpy=fx.krw_per_jpy,
+    today = get_clock().now().date()
+    changed = failed = requests = items = 0
+    for account in accounts:
+        market = market_kind(account.market)
+        currency = market.capabilities.currency
+        rate = fx_rate_on(today, currency=currency)
+        states = [(row, s) for row, s in _states(rows, account) if s.draft is not None]
+        wanted = sorted({m for _, s in states if (m := s.draft.get("model_number"))})
+        quotes: dict[str, Any] = {}
+        if market.competitors is not None and wanted:
+            with market.competitors(account.settings) as lookup:
+                quotes = dict(lookup.cheapest(wanted))
+                requests += lookup.requests
+        dirty = []
+        for row, state in states:
+            items += 1
+            quote = quotes.get(state.draft.get("model_number") or "")
+            brand = unit.label or row.facts.get("brand") or ""
+            had_error = "price" in state.errors
+            state.errors = {k: v for k, v in state.errors.items() if k != "price"}
+            try:
+                inputs = book.input_for(
+                    market=account.market,
+                    supplier=unit.supplier,
+                    brand=brand,
+                    cost_krw=row.facts["cost_krw"],
+                    competitor_price=quote.competitor_price() if quote else None,
+                    krw_per_unit=rate.krw_per_unit,
+                )
+                decision = decide_price(inputs)
+            except (CompetitorPriceUnknown, PricingInputError, PricingRuleMissing) as exc:
+                state.errors["price"] = str(exc)
+                dirty.append(state)
+                failed += 1
+                continue
+            record = decision_record(
+                decision,
+                pricing_rule=book.rule_for(
+                    market=account.market, supplier=unit.supplier, brand=brand
+                ),
+                fx_rate=rate,
+                competitor=quote.as_record() if quote else None,
             )
-            decision = decide_price(inputs)
-        except (CompetitorLookupError, PricingInputError, PricingRuleMissing) as exc:
-            row.errors["price"] = str(exc)
-            dirty[row.pk] = row
-            failed += 1
-            continue
-        record = decision_record(
-            decision,
-            pricing_rule=book.rule_for(supplier=unit.supplier, brand=brand),
-            fx_rate=fx,
-            competitor=quote.as_record() if quote else None,
-        )
-        if row.price_jpy == decision.price_jpy and _same_decision(row.price_decision, record):
-            continue  # decided as before: nothing to write
-        changed += decision.price_jpy != row.price_jpy
-        row.price_jpy, row.price_decision = decision.price_jpy, record
-        dirty[row.pk] = row
-    products_save(list(dirty.values()), ["draft", "price_jpy", "price_decision", "errors"])
-    ctx.add_items(len(rows))
+            if state.price == decision.price and _same_decision(state.price_decision, record):
+                if had_error:
+                    dirty.append(state)
+                continue  # decided as before: nothing to write
+            changed += decision.price != state.price
+            state.price, state.currency, state.price_decision = decision.price, currency, record
+            dirty.append(state)
+        market_products_save(dirty, FIELDS)
+    ctx.add_items(items)
     return {
-        "items": len(rows),
+        "items": items,
         "price_changed": changed,
         "failed": failed,
         "refreshed": len(refreshed),
@@ -93,21 +101,23 @@ def price(ctx, partition: str) -> dict[str, Any]:
     }
 
 
-def _refresh_facts(unit, rows) -> set[int]:
-    """Cost and stock from the current source record, for products converted from an older
-    one; returns the ids of the rows refreshed."""
-    hashes = current_hashes(unit.supplier, [r.source_id for r in rows])
+def _states(rows, account):
+    states = market_products(rows, account)
+    return [(row, states[row.pk]) for row in rows]
+
+
+def _refresh_changed(supplier: str, rows, accounts) -> list:
+    """Facts and drafts from the current source record, for products converted from an older
+    one; returns the rows refreshed."""
+    hashes = current_hashes(supplier, [r.source_id for r in rows])
     stale = [r for r in rows if hashes.get(r.source_id, r.convert_hash) != r.convert_hash]
     if not stale:
-        return set()
-    records = current_records(unit.supplier, [r.source_id for r in stale])
-    converter = Converter.load()
-    for row in stale:
-        fresh = converter.convert(records[row.source_id].raw, supplier=unit.supplier)
-        if fresh.draft is not None:
-            facts = fresh.draft.to_dict()
-            row.draft = {**row.draft, **{k: facts[k] for k in REFRESHED}}
-    return {row.pk for row in stale}
+        return []
+    records = current_records(supplier, [r.source_id for r in stale])
+    facts_refresh(supplier, stale, records)
+    raws = {source_id: record.raw for source_id, record in records.items()}
+    products_prepare([r for r in stale if r.facts is not None], accounts, raws, Preparers())
+    return stale
 
 
 def _same_decision(old: dict | None, new: dict) -> bool:
@@ -115,5 +125,5 @@ def _same_decision(old: dict | None, new: dict) -> bool:
     does not count)."""
     if not old:
         return False
-    keep = ("price_jpy", "rule", "inputs", "pricing_rule", "fx_rate", "suspend")
+    keep = ("price", "rule", "inputs", "pricing_rule", "fx_rate", "suspend")
     return all(old.get(k) == new.get(k) for k in keep)

@@ -1,76 +1,94 @@
-"""REGISTER: each ready product listed, updated or marked sold out on every BUYMA account of
-the run, through ``markets.services`` (dry run records the requests instead of sending them).
+"""REGISTER: each ready product listed, updated or marked sold out on every market account of
+the run, through ``markets.publish`` (a dry-run account records the requests instead of
+sending them), and the outcome written back to source data (``pipelines.hub``).
 
-A product is listed once it is converted, translated (nothing left for a person), priced and
-has at least one image; the others wait, each with its reason on its row. ``full`` creates
-what was never listed and updates what changed; ``partial`` sends price and stock only. A
-product gone from the supplier, or sold out, becomes out of stock; a price the margin guard
-refuses suspends the listing and emits ``listing.suspended``. The market service keeps every
-request with its listing and never creates a reference number twice.
+A product is listed on an account once that market's draft exists, its texts are in the
+market's language (nothing left for a person), it is priced and has at least one image; the
+others wait, each with its reason. ``full`` creates what was never listed and updates what
+changed; ``partial`` sends price and stock only. A product gone from the supplier, or sold
+out, becomes out of stock; a price the margin guard refuses suspends the listing and emits
+``listing.suspended``. The market service keeps every request with its listing and never
+creates a reference number twice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
-from dataclasses import asdict
+from collections.abc import Sequence
 from typing import Any
 
-from markets.listing import ListingContent, ListingOption, ListingVariant
-from markets.services import listing_publish_many
+from markets.publish import listing_publish_many
 from media.storage import Storage, storage_get
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
 
-from ..models import PipelineProduct, ProductState
-from ..products import products_of, products_save
-from .accounts import market_accounts
+from ..hub import Published, hub_write
+from ..market_products import Preparers, market_products, market_products_save, run_accounts
+from ..models import MarketProduct, PipelineProduct, ProductState
+from ..products import products_of
 
 FAILURES_KEPT = 50
 
 
-def register(ctx, partition: str) -> dict[str, Any]:
+def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[str, Any]:
     unit = collect_unit_for(partition)
-    waiting: Counter[str] = Counter()
-    ready: list[PipelineProduct] = []
-    for row in products_of(unit):
-        reason = not_ready_reason(row)
-        if reason:
-            waiting[reason] += 1
-        else:
-            ready.append(row)
+    rows = products_of(unit)
     storage = storage_get()
-    contents = {row.pk: listing_content(row, storage) for row in ready}
-    digests = {row.pk: _digest(contents[row.pk], row) for row in ready}
-    if ctx.mode == "partial":
-        # A partial run only sends what moved since the last publish that went well; a full
-        # run goes through every product, so anything a market lost is put right daily.
-        unchanged = [r for r in ready if r.register_hash == digests[r.pk]]
-        ready = [r for r in ready if r.register_hash != digests[r.pk]]
-    else:
-        unchanged = []
-    actions: Counter[str] = Counter({"unchanged": len(unchanged)} if unchanged else {})
+    preparers = Preparers()
+    waiting: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
     failures: list[dict[str, str]] = []
-    failed_rows: set[int] = set()
-    for account in market_accounts(ctx.params, market="buyma"):
+    items = 0
+    for account in run_accounts(ctx.params, markets):
+        preparer = preparers[account.market]
+        states = market_products([r for r in rows if r.facts is not None], account)
+        ready: list[tuple[PipelineProduct, MarketProduct, Any, str]] = []
+        for row in rows:
+            state = states.get(row.pk)
+            reason = not_ready_reason(row, state)
+            if reason:
+                waiting[reason] += 1
+                continue
+            content = dataclasses.replace(
+                preparer.content(
+                    state.draft,
+                    state.texts,
+                    state.price,
+                    _image_urls(row, storage),
+                    gone=row.state != ProductState.ACTIVE,
+                    settings=account.settings,
+                ),
+                source_key=row.key,
+            )
+            ready.append((row, state, content, _digest(content, state, row)))
+        if ctx.mode == "partial":
+            # A partial run only sends what moved since the last publish that went well; a
+            # full run goes through every product, so anything a market lost is put right daily.
+            actions["unchanged"] += sum(1 for r in ready if r[1].register_hash == r[3])
+            ready = [r for r in ready if r[1].register_hash != r[3]]
+        items += len(ready)
+        published: list[Published] = []
         # A product gone from the supplier is only ever marked sold out, never created.
-        for mode, rows in (
-            (ctx.mode, [r for r in ready if r.state == ProductState.ACTIVE]),
-            ("partial", [r for r in ready if r.state != ProductState.ACTIVE]),
+        for mode, group in (
+            (ctx.mode, [r for r in ready if r[0].state == ProductState.ACTIVE]),
+            ("partial", [r for r in ready if r[0].state != ProductState.ACTIVE]),
         ):
-            if not rows:
+            if not group:
                 continue
             results = listing_publish_many(
                 account=account,
-                contents=[contents[row.pk] for row in rows],
+                contents=[content for _, _, content, _ in group],
                 mode=mode,
-                decisions=[row.price_decision for row in rows],
-                suspend=[_suspend(row) for row in rows],
+                decisions=[state.price_decision for _, state, _, _ in group],
+                suspend=[_suspend(state) for _, state, _, _ in group],
             )
-            for row, result in zip(rows, results, strict=True):
+            for (row, state, content, digest), result in zip(group, results, strict=True):
                 actions[result.action] += 1
+                published.append(Published(row.source_id, content, result))
+                state.register_hash = "" if result.action == "failed" else digest
                 if result.action == "failed":
-                    failed_rows.add(row.pk)
                     failures.append(
                         {"product": row.key, "account": account.name, "error": result.error or ""}
                     )
@@ -79,21 +97,19 @@ def register(ctx, partition: str) -> dict[str, Any]:
                         "listing.suspended",
                         {
                             "account": account.name,
+                            "market": account.market,
                             "reference_number": result.listing.reference_number,
                             "product": row.key,
-                            "reason": (row.price_decision or {}).get("reason", ""),
+                            "reason": (state.price_decision or {}).get("reason", ""),
                         },
                     )
-    published = []
-    for row in ready:
-        digest = "" if row.pk in failed_rows else digests[row.pk]
-        if row.register_hash != digest:
-            row.register_hash = digest
-            published.append(row)
-    products_save(published, ["register_hash"])
-    ctx.add_items(len(ready))
+        market_products_save([r[1] for r in ready], ["register_hash"])
+        hub_write(
+            supplier=unit.supplier, account=account, published=published, batch_id=ctx.batch_id
+        )
+    ctx.add_items(items)
     return {
-        "items": len(ready),
+        "items": items,
         **{action: n for action, n in sorted(actions.items())},
         "failed": actions.get("failed", 0),
         "waiting": dict(waiting),
@@ -101,66 +117,31 @@ def register(ctx, partition: str) -> dict[str, Any]:
     }
 
 
-def _suspend(row: PipelineProduct) -> bool:
-    return bool((row.price_decision or {}).get("suspend"))
-
-
-def _digest(content: ListingContent, row: PipelineProduct) -> str:
-    """What a publish of this product sends, as one hash."""
-    sent = [asdict(content), _suspend(row), row.state]
-    return text_hash(json.dumps(sent, ensure_ascii=False, sort_keys=True, default=str))
-
-
-def not_ready_reason(row: PipelineProduct) -> str:
-    if row.draft is None:
+def not_ready_reason(row: PipelineProduct, state: MarketProduct | None) -> str:
+    if row.facts is None or state is None or state.pk is None:
         return "not converted"
-    if row.texts is None:
+    if state.draft is None:
+        return "not listable on this market"
+    if state.texts is None:
         return "not translated"
-    if row.needs_human:
+    if state.needs_human:
         return "needs human translation"
     if not row.images:
         return "no image"
-    if row.price_jpy is None:
+    if state.price is None:
         return "not priced"
     return ""
 
 
-def listing_content(row: PipelineProduct, storage: Storage) -> ListingContent:
-    """The market-neutral listing of a product from its draft, Japanese texts, images (their
-    public URLs in ``storage``, as configured now) and price."""
-    draft, texts = row.draft, row.texts
-    japanese = texts.get("values") or {}
-    colours = [
-        ListingOption("color", japanese.get(c["value_ko"], c["value_ko"]), i, c["master_id"])
-        for i, c in enumerate(draft.get("colors") or (), start=1)
-    ]
-    sizes = [
-        ListingOption("size", s["value"], i, s["master_id"])
-        for i, s in enumerate(draft.get("sizes") or (), start=1)
-    ]
-    gone = row.state != ProductState.ACTIVE
-    variants = []
-    for variant in draft.get("variants") or ():
-        options = []
-        if colours and variant.get("color_ko"):
-            options.append(("color", japanese.get(variant["color_ko"], variant["color_ko"])))
-        if sizes and variant.get("size"):
-            options.append(("size", variant["size"]))
-        if gone or variant.get("sold_out"):
-            variants.append(ListingVariant(tuple(options), "out_of_stock", None))
-        else:
-            variants.append(ListingVariant(tuple(options), "purchase_for_order", None))
-    return ListingContent(
-        reference_number=draft["reference_number"],
-        source_key=row.key,
-        name=texts["name"],
-        comments=texts["comments"],
-        brand_id=draft["brand_id"],
-        brand_name=draft.get("brand_name") or "",
-        category_id=draft["category_id"],
-        price=row.price_jpy,
-        images=tuple(storage.public_url(key) for key in row.images),
-        options=(*colours, *sizes),
-        variants=tuple(variants),
-        model_no=draft.get("model_number"),
-    )
+def _image_urls(row: PipelineProduct, storage: Storage) -> list[str]:
+    return [storage.public_url(key) for key in row.images]
+
+
+def _suspend(state: MarketProduct) -> bool:
+    return bool((state.price_decision or {}).get("suspend"))
+
+
+def _digest(content, state: MarketProduct, row: PipelineProduct) -> str:
+    """What a publish of this product sends, as one hash."""
+    sent = [dataclasses.asdict(content), _suspend(state), row.state]
+    return text_hash(json.dumps(sent, ensure_ascii=False, sort_keys=True, default=str))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.core.clock import get_clock
+from yooini.db import chunked
 
 from ..models import ProcessingStatus, SourceData
 from ..records import InvalidRecord, ai_data_check, json_text, market_entry_check
@@ -89,3 +90,66 @@ def _current_for_update(source_system: str, source_id: str) -> SourceData:
         # (the locked row then no longer matches); a second look finds the new one.
         row = query.get()
     return row
+
+
+def source_data_normalized_update(
+    *, source_system: str, normalized: Mapping[str, Mapping[str, Any] | None]
+) -> int:
+    """Write each current record's ``normalized`` data by source id, in bulk, and move it to
+    ``processed`` (``error`` for ``None``: the record could not be normalized). Returns the
+    rows written; ids without a current record are skipped."""
+    now = get_clock().now()
+    written = 0
+    for chunk in chunked(list(normalized), 500):
+        rows = list(
+            SourceData.objects.filter(
+                source_system=source_system, source_id__in=chunk, is_current=True
+            )
+        )
+        for row in rows:
+            value = normalized[row.source_id]
+            row.normalized = dict(value) if value is not None else {}
+            json_text("normalized", row.normalized)
+            row.processing_status = (
+                ProcessingStatus.PROCESSED if value is not None else ProcessingStatus.ERROR
+            )
+            row.updated_at = now
+        SourceData.objects.bulk_update(rows, ["normalized", "processing_status", "updated_at"])
+        written += len(rows)
+    return written
+
+
+def source_data_market_update_many(
+    *, source_system: str, market: str, entries: Mapping[str, Mapping[str, Any]]
+) -> int:
+    """``source_data_market_update`` for many records of one system and one market, in one
+    transaction per 500 records (rows locked, as one update does). Returns the rows written."""
+    now = get_clock().now()
+    stamp = json_timestamp(now)
+    written = 0
+    for chunk in chunked(list(entries), 500):
+
+        def merge(chunk=chunk) -> int:
+            rows = list(
+                SourceData.objects.select_for_update().filter(
+                    source_system=source_system, source_id__in=chunk, is_current=True
+                )
+            )
+            for row in rows:
+                values = {
+                    k: json_timestamp(v) if isinstance(v, datetime) else v
+                    for k, v in entries[row.source_id].items()
+                }
+                old = row.market_data.get(market, {})
+                if "price" in values and values["price"] != old.get("price"):
+                    values.setdefault("price_updated_at", stamp)
+                entry = {**old, **values}
+                market_entry_check(market, entry)
+                json_text("market_data", entry)
+                row.market_data = {**row.market_data, market: entry}
+                row.updated_at = now
+            SourceData.objects.bulk_update(rows, ["market_data", "updated_at"])
+            return len(rows)
+
+        written += atomic_retrying(merge)
+    return written
