@@ -4,8 +4,8 @@ from: its state on each market (``market_data[market]``), a source record of eac
 the lineage from the supplier record's version to each listing made of it.
 
 ``market_data`` is keyed by market kind (the seed's ``by_market("coupang")``); a market with
-several accounts keeps each under ``accounts`` and its top-level fields follow the account
-published last. Everything is written in bulk, only for what a run changed.
+several accounts keeps each under ``accounts`` (merged, never replaced) and its top-level
+fields follow the account published last. Everything is written in bulk, only for what a run changed.
 """
 
 from __future__ import annotations
@@ -73,22 +73,9 @@ def hub_write(
         entries[item.source_id] = {**entry, "accounts": {account.name: entry}}
         if item.result.action in CHANGED:
             changed.append(item)
-    _merge_accounts(supplier, account.market, entries)
     source_data_market_update_many(source_system=supplier, market=account.market, entries=entries)
     if changed:
         _listing_records(supplier, account, changed, batch_id)
-
-
-def _merge_accounts(supplier: str, market: str, entries: dict) -> None:
-    """Keep the other accounts' entries of the same market (the update merges one level)."""
-    for chunk in chunked(list(entries)):
-        rows = SourceData.objects.filter(
-            source_system=supplier, source_id__in=chunk, is_current=True
-        ).values_list("source_id", "market_data")
-        for source_id, market_data in rows:
-            accounts = dict((market_data.get(market) or {}).get("accounts") or {})
-            accounts.update(entries[source_id]["accounts"])
-            entries[source_id]["accounts"] = accounts
 
 
 def _listing_records(supplier, account, changed: Sequence[Published], batch_id: str) -> None:

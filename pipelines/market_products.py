@@ -24,7 +24,7 @@ SOURCE_LANGUAGE = "ko"  # what suppliers write in: a market in another language 
 
 def run_accounts(params: Mapping[str, Any], markets: Sequence[str] | None) -> list[MarketAccount]:
     """The enabled accounts a run lists on: of the workflow's ``markets`` (every market when
-    None), narrowed by ``--param markets=a,b`` and ``--param account=name``."""
+    None), narrowed by ``--param markets=a,b`` and ``--param account=name[,name]``."""
     query = MarketAccount.objects.filter(enabled=True)
     wanted = _names(params.get("markets"))
     kinds = list(markets) if markets else None
@@ -32,12 +32,16 @@ def run_accounts(params: Mapping[str, Any], markets: Sequence[str] | None) -> li
         kinds = [k for k in (kinds or wanted) if k in wanted]
     if kinds is not None:
         query = query.filter(market__in=kinds)
-    name = params.get("account")
-    if name:
-        query = query.filter(name=name)
+    names = _names(params.get("account"))
+    if names:
+        query = query.filter(name__in=names)
     accounts = list(query.order_by("name"))
     if not accounts:
-        what = f"account {name!r}" if name else f"{' or '.join(kinds or ['market'])} account"
+        what = (
+            f"account {', '.join(names)}"
+            if names
+            else f"{' or '.join(kinds or ['market'])} account"
+        )
         raise ConfigError(f"no enabled {what}: create one in the admin (Markets)")
     return accounts
 

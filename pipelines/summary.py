@@ -13,7 +13,7 @@ from markets.models import Listing
 from orchestrator.console import console
 from orchestrator.models import Batch, StageRun
 
-from .models import PipelineProduct
+from .models import MarketProduct
 
 # Result keys that count products or rows a stage could not handle (each is kept on its item).
 ITEM_ERRORS = ("rejected_count", "blocked", "needs_human", "failed_urls", "failed")
@@ -55,22 +55,33 @@ def print_stage_table(batch: Batch) -> None:
     console.print(table)
 
 
-def print_outputs(batch: Batch, *, account: str | None = None) -> None:
+def print_outputs(batch: Batch, *, accounts: list[str] | None = None) -> None:
     listings = Listing.objects.all()
-    if account:
-        listings = listings.filter(account__name=account)
-    by_status = Counter(listings.values_list("status", flat=True))
-    waiting = PipelineProduct.objects.filter(needs_human=True).count()
+    if accounts:
+        listings = listings.filter(account__name__in=accounts)
+    by_account: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for market, account, status in listings.values_list(
+        "account__market", "account__name", "status"
+    ):
+        by_account[(market, account)][status] += 1
+    waiting = MarketProduct.objects.filter(needs_human=True)
+    if accounts:
+        waiting = waiting.filter(account__name__in=accounts)
     database = connection.settings_dict
     where = database["NAME"] if database["ENGINE"].endswith("sqlite3") else database["ENGINE"]
+    lines = [
+        f"  {market:<11} {account:<20} {sum(counts.values()):>6} "
+        f"({', '.join(f'{s} {n}' for s, n in sorted(counts.items()))})"
+        for (market, account), counts in sorted(by_account.items())
+    ]
+    only = f" --account {accounts[0]}" if accounts and len(accounts) == 1 else ""
     console.print(
         f"[bold]outputs[/]\n"
         f"  database            {where}\n"
         f"  images              {getattr(settings, 'YOOINI_MEDIA_ROOT', None) or 'var/media'}\n"
-        f"  listings            {sum(by_status.values())} "
-        f"({', '.join(f'{s} {n}' for s, n in sorted(by_status.items())) or 'none'}): "
-        f"yooini listings{f' --account {account}' if account else ''} [--json] [--requests]\n"
-        f"  need a person       {waiting} products need a human translation "
+        f"  listings per market and account: yooini listings{only} [--json] [--requests]\n"
+        + ("\n".join(lines) or "  (none)")
+        + f"\n  need a person       {waiting.count()} products need a human translation "
         f"(admin: AI > translations)\n"
         f"  the run             yooini status {batch.id}; yooini events --batch {batch.id}"
     )

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markets.contract import CompetitorPriceUnknown, market_kind
+from markets.models import MarketAccount
 from orchestrator.core.clock import get_clock
 from pricing.errors import PricingInputError
 from pricing.rules import decide_price
@@ -26,7 +27,7 @@ from pricing.services import PricingRuleMissing, decision_record, fx_rate_on, pr
 from suppliers.selectors import collect_unit_for
 
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
-from ..models import ProductState
+from ..models import PipelineProduct, ProductState
 from ..products import current_hashes, current_records, products_of
 from .convert import facts_refresh
 from .prepare import products_prepare
@@ -39,9 +40,18 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
     accounts = run_accounts(ctx.params, markets)
     rows = [r for r in products_of(unit) if r.facts is not None and r.state == ProductState.ACTIVE]
     refreshed = _refresh_changed(unit.supplier, rows, accounts)
+    counts = products_reprice(rows, accounts)
+    ctx.add_items(counts["items"])
+    return {**counts, "refreshed": len(refreshed)}
+
+
+def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketAccount]) -> dict:
+    """Decide the price of ``rows`` (products with facts) on every account and save what
+    changed on their market rows. Returns counts: items, price_changed, failed,
+    search_requests."""
     book = pricing_rules_load()
     today = get_clock().now().date()
-    changed = failed = requests = items = 0
+    counts = {"items": 0, "price_changed": 0, "failed": 0, "search_requests": 0}
     for account in accounts:
         market = market_kind(account.market)
         currency = market.capabilities.currency
@@ -52,18 +62,18 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
         if market.competitors is not None and wanted:
             with market.competitors(account.settings) as lookup:
                 quotes = dict(lookup.cheapest(wanted))
-                requests += lookup.requests
+                counts["search_requests"] += lookup.requests
         dirty = []
         for row, state in states:
-            items += 1
+            counts["items"] += 1
             quote = quotes.get(state.draft.get("model_number") or "")
-            brand = unit.label or row.facts.get("brand") or ""
+            brand = row.unit or row.facts.get("brand") or ""
             had_error = "price" in state.errors
             state.errors = {k: v for k, v in state.errors.items() if k != "price"}
             try:
                 inputs = book.input_for(
                     market=account.market,
-                    supplier=unit.supplier,
+                    supplier=row.supplier,
                     brand=brand,
                     cost_krw=row.facts["cost_krw"],
                     competitor_price=quote.competitor_price() if quote else None,
@@ -73,13 +83,12 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
             except (CompetitorPriceUnknown, PricingInputError, PricingRuleMissing) as exc:
                 state.errors["price"] = str(exc)
                 dirty.append(state)
-                failed += 1
+                counts["failed"] += 1
                 continue
+            rule = book.rule_for(market=account.market, supplier=row.supplier, brand=brand)
             record = decision_record(
                 decision,
-                pricing_rule=book.rule_for(
-                    market=account.market, supplier=unit.supplier, brand=brand
-                ),
+                pricing_rule=rule,
                 fx_rate=rate,
                 competitor=quote.as_record() if quote else None,
             )
@@ -87,18 +96,11 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
                 if had_error:
                     dirty.append(state)
                 continue  # decided as before: nothing to write
-            changed += decision.price != state.price
+            counts["price_changed"] += decision.price != state.price
             state.price, state.currency, state.price_decision = decision.price, currency, record
             dirty.append(state)
         market_products_save(dirty, FIELDS)
-    ctx.add_items(items)
-    return {
-        "items": items,
-        "price_changed": changed,
-        "failed": failed,
-        "refreshed": len(refreshed),
-        "search_requests": requests,
-    }
+    return counts
 
 
 def _states(rows, account):

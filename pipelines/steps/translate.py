@@ -18,6 +18,7 @@ from typing import Any
 
 from ai.services import translate_many
 from source_data.hashing import text_hash
+from source_data.services import source_data_ai_update_many
 from suppliers.selectors import collect_unit_for
 
 from ..market_products import (
@@ -78,6 +79,23 @@ def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> d
         market_products_save(
             [item[0] for item in todo], ["texts", "needs_human", "translate_hash", "errors"]
         )
+        _hub_write(unit.supplier, account, language, todo)
         done_rows += todo
     ctx.add_items(len(done_rows))
     return {"items": len(done_rows), "needs_human": needs_human, "cached": cached}
+
+
+def _hub_write(supplier: str, account, language: str, todo) -> None:
+    """The translations on the source records' ``ai_data`` (``translations[market]``: the
+    language, the texts and whether a person is needed), for every product translated."""
+    values = {}
+    for state, texts, _, _ in todo:
+        entry = {
+            "language": language,
+            "source": texts,
+            "texts": state.texts,
+            "needs_human": state.needs_human,
+        }
+        values[state.product.source_id] = {"translations": {account.market: entry}}
+    if values:
+        source_data_ai_update_many(source_system=supplier, values=values)

@@ -2,6 +2,7 @@
 
 from .derived import (
     source_data_ai_update,
+    source_data_ai_update_many,
     source_data_market_update,
     source_data_market_update_many,
     source_data_normalized_update,
@@ -13,6 +14,7 @@ __all__ = [
     "UpsertResult",
     "lineage_record",
     "source_data_ai_update",
+    "source_data_ai_update_many",
     "source_data_market_update",
     "source_data_market_update_many",
     "source_data_normalized_update",

@@ -123,7 +123,8 @@ def source_data_market_update_many(
     *, source_system: str, market: str, entries: Mapping[str, Mapping[str, Any]]
 ) -> int:
     """``source_data_market_update`` for many records of one system and one market, in one
-    transaction per 500 records (rows locked, as one update does). Returns the rows written."""
+    transaction per 500 records (rows locked, as one update does); nested objects are merged
+    (``deep_merged``). Returns the rows written."""
     now = get_clock().now()
     stamp = json_timestamp(now)
     written = 0
@@ -143,7 +144,7 @@ def source_data_market_update_many(
                 old = row.market_data.get(market, {})
                 if "price" in values and values["price"] != old.get("price"):
                     values.setdefault("price_updated_at", stamp)
-                entry = {**old, **values}
+                entry = deep_merged(old, values)
                 market_entry_check(market, entry)
                 json_text("market_data", entry)
                 row.market_data = {**row.market_data, market: entry}
@@ -153,3 +154,44 @@ def source_data_market_update_many(
 
         written += atomic_retrying(merge)
     return written
+
+
+def source_data_ai_update_many(
+    *, source_system: str, values: Mapping[str, Mapping[str, Any]]
+) -> int:
+    """``source_data_ai_update`` for many records of one system: each id's values merged into
+    its current ``ai_data`` (``deep_merged``), in one locked transaction per 500 records.
+    Returns the rows written."""
+    now = get_clock().now()
+    written = 0
+    for chunk in chunked(list(values), 500):
+
+        def merge(chunk=chunk) -> int:
+            rows = list(
+                SourceData.objects.select_for_update().filter(
+                    source_system=source_system, source_id__in=chunk, is_current=True
+                )
+            )
+            for row in rows:
+                ai_data = deep_merged(row.ai_data, values[row.source_id])
+                ai_data_check(ai_data)
+                json_text("ai_data", ai_data)
+                row.ai_data = ai_data
+                row.updated_at = now
+            SourceData.objects.bulk_update(rows, ["ai_data", "updated_at"])
+            return len(rows)
+
+        written += atomic_retrying(merge)
+    return written
+
+
+def deep_merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``old`` updated with ``new``; where both hold an object under a key, the objects are
+    merged the same way (so one account's or one market's entry never drops another's)."""
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -92,5 +92,5 @@ class Command(EngineCommand):
             )
         print_summary(batch)
         print_stage_table(batch)
-        print_outputs(batch, account=ACCOUNT)
+        print_outputs(batch, accounts=[ACCOUNT])
         sys.exit(0 if batch.status == "COMPLETED" else 1)
