@@ -1,7 +1,7 @@
 """Pipeline benchmark: the ``buyma`` workflow end to end on the sample, as a user runs it.
 
     .venv/bin/python bench/pipeline.py [--databases sqlite,postgres] [--products 10000]
-        [--reprice 0.05] [--executor threads] [--concurrency 4]
+        [--reprice 0.05] [--executor threads] [--concurrency 4] [--markets 4]
 
 Per database, on a fresh one (a temporary SQLite file; a PostgreSQL database created through
 ``--postgres-url`` and dropped afterwards), in child processes exactly as a user would type
@@ -11,6 +11,9 @@ then ``yooini sample --reprice 0.05 --mode partial`` (5% of the products change 
 each run: wall time, peak RSS of the process (``ru_maxrss`` of the child), and per stage the
 items, the seconds its cells spent and products/s (items / seconds). Prints one JSON
 document; goals: full <= 300 s, partial <= 30 s, RSS <= 300 MB.
+
+``--markets N`` lists on the first N of BUYMA, SmartStore, Coupang and Gmarket instead, every
+one live against its local contract server (``yooini sample --markets ...``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_MARIADB_ADMIN_URL = "mysql://root@127.0.0.1:3306/mysql"
 GOALS = {"full_s": 300, "partial_s": 30, "rss_mb": 300}
+MARKETS = ("buyma", "smartstore", "coupang", "gmarket")
 
 FIGURES = """
 import json, sys
@@ -51,13 +55,22 @@ def main() -> int:
     parser.add_argument("--executor", default="threads", choices=["inline", "threads"])
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument(
+        "--markets", type=int, default=0, help="list live on the first N markets (1-4)"
+    )
+    parser.add_argument(
         "--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL)
     )
     parser.add_argument(
         "--mariadb-url", default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL)
     )
     args = parser.parse_args()
-    report = {"products": args.products, "reprice": args.reprice, "goals": GOALS, "databases": {}}
+    report = {
+        "products": args.products,
+        "reprice": args.reprice,
+        "markets": list(MARKETS[: args.markets]) or ["buyma (dry run)"],
+        "goals": GOALS,
+        "databases": {},
+    }
     for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
         print(f"[pipeline] {name}", file=sys.stderr)
         report["databases"][name] = run_database(name, args)
@@ -83,6 +96,8 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
         try:
             cli = [sys.executable, "-m", "yooini.cli"]
             run_opts = ["--executor", args.executor, "--concurrency", str(args.concurrency)]
+            if args.markets:
+                run_opts += ["--markets", ",".join(MARKETS[: args.markets])]
             measured(cli + ["migrate", "-v", "0"], env)
             full = measured(
                 cli + ["sample", "--products", str(args.products), "--quiet", *run_opts], env

@@ -3,6 +3,7 @@ versions and lineage."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _g
@@ -22,8 +23,13 @@ from .selectors import (
     LineageHop,
     lineage_ancestors,
     lineage_descendants,
+    source_data_active_in_market,
+    source_data_aggregate_by_market,
+    source_data_by_market,
     source_data_history,
+    source_data_need_price_update,
     source_data_search,
+    source_data_with_ai_score_above,
 )
 
 LINEAGE_DEPTH = 5
@@ -98,6 +104,30 @@ class SourceDataQuerySerializer(serializers.Serializer):
     current = serializers.BooleanField(
         required=False, default=True, help_text=_("false: every version, not only current ones.")
     )
+    market = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,50}$",
+        required=False,
+        help_text=_("Only records listed on this market (any status)."),
+    )
+    active_in = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,50}$",
+        required=False,
+        help_text=_("Only records whose listing on this market is active."),
+    )
+    price_older_than = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=10 * 365 * 86400,
+        help_text=_("With market: only records whose price there is older than these seconds."),
+    )
+    ai_score_above = serializers.FloatField(
+        required=False, help_text=_("Only records whose AI quality score is at least this.")
+    )
+
+    def validate(self, attrs):
+        if "price_older_than" in attrs and "market" not in attrs:
+            raise serializers.ValidationError({"price_older_than": _g("needs market")})
+        return attrs
 
 
 @extend_schema(parameters=[SourceDataQuerySerializer], summary=_("Source data records"))
@@ -109,13 +139,46 @@ class SourceDataListView(FilteredListView):
 
     def get_queryset(self):
         found = self.query()
-        return source_data_search(
+        rows = source_data_search(
             q=found.get("q", ""),
             source_system=found.get("source_system", ""),
             source_type=found.get("source_type", ""),
             status=found.get("status", ""),
             current_only=found["current"],
         )
+        # The hub's questions (which products are on a market, active there, due a new price,
+        # scored high enough), each narrowing the search.
+        if "market" in found and "price_older_than" in found:
+            older = timedelta(seconds=found["price_older_than"])
+            rows = rows.filter(
+                id__in=source_data_need_price_update(
+                    market=found["market"], older_than=older
+                ).values("id")
+            )
+        elif "market" in found:
+            rows = rows.filter(id__in=source_data_by_market(market=found["market"]).values("id"))
+        if "active_in" in found:
+            rows = rows.filter(
+                id__in=source_data_active_in_market(market=found["active_in"]).values("id")
+            )
+        if "ai_score_above" in found:
+            rows = rows.filter(
+                id__in=source_data_with_ai_score_above(score=found["ai_score_above"]).values("id")
+            )
+        return rows
+
+
+class MarketSummaryView(APIView):
+    @extend_schema(
+        summary=_("Per market: products listed, active, and their prices"),
+        responses={
+            200: OpenApiResponse(
+                description=_("{market: {listed, active, min_price, max_price, avg_price}}")
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return Response(source_data_aggregate_by_market())
 
 
 def _links(hops: list[LineageHop], *, up: bool) -> list[dict[str, Any]]:

@@ -5,13 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from markets.api import ListingDetailView, ListingListView
 from orchestrator.api import urlpatterns as orchestrator_urls
-from source_data.api import SourceDataDetailView, SourceDataListView
+from source_data.api import MarketSummaryView, SourceDataDetailView, SourceDataListView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *orchestrator_urls,
     path("source-data/", SourceDataListView.as_view(), name="api-source-data"),
+    path("source-data/markets/", MarketSummaryView.as_view(), name="api-source-data-markets"),
     path("source-data/<int:pk>/", SourceDataDetailView.as_view(), name="api-source-data-detail"),
     path("listings/", ListingListView.as_view(), name="api-listings"),
     path("listings/<int:pk>/", ListingDetailView.as_view(), name="api-listing"),
