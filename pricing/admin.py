@@ -1,4 +1,5 @@
-"""Admin: pricing rules and FX rates are configuration; competitor prices are read-only.
+"""Admin: pricing rules (per market) and FX rates are configuration; competitor prices are
+read-only.
 
 The model's ``clean`` runs the checks of ``PricingInput``, so a rule the admin saves can
 always price an item.
@@ -8,29 +9,36 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import CompetitorPrice, FxRate, PricingRule
+from pricing.money import money
+
+from .models import CompetitorPrice, FxRate, MarginKind, PricingRule
 
 
 @admin.register(PricingRule)
 class PricingRuleAdmin(admin.ModelAdmin):
     list_display = (
+        "market",
         "scope_label",
-        "buyma_fee_rate",
+        "currency",
+        "fee_rate",
         "shipping_krw",
         "target",
         "minimum",
-        "undercut_jpy",
-        "rounding_step_jpy",
+        "undercut",
+        "rounding_step",
         "rounding_direction",
         "suspend_when_uncompetitive",
         "enabled",
     )
-    list_filter = ("enabled", "suspend_when_uncompetitive")
-    search_fields = ("supplier", "brand", "note")
-    save_as = True  # a brand rule usually starts as a copy of the default one
+    list_filter = ("market", "enabled", "suspend_when_uncompetitive")
+    search_fields = ("market", "supplier", "brand", "note")
+    save_as = True  # a brand rule usually starts as a copy of its market's default one
     fieldsets = (
-        ("Applies to (blank: any)", {"fields": ("supplier", "brand", "enabled", "note")}),
-        ("Costs", {"fields": ("shipping_krw", "buyma_fee_rate", "duty_rate", "duty_jpy")}),
+        (
+            "Applies to (supplier, brand blank: any)",
+            {"fields": (("market", "currency"), "supplier", "brand", "enabled", "note")},
+        ),
+        ("Costs", {"fields": ("shipping_krw", "fee_rate", "duty_rate", "duty")}),
         (
             "Margins",
             {
@@ -44,8 +52,8 @@ class PricingRuleAdmin(admin.ModelAdmin):
             "Price",
             {
                 "fields": (
-                    "undercut_jpy",
-                    ("rounding_step_jpy", "rounding_direction"),
+                    "undercut",
+                    ("rounding_step", "rounding_direction"),
                     "suspend_when_uncompetitive",
                 )
             },
@@ -58,18 +66,19 @@ class PricingRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="target margin")
     def target(self, rule: PricingRule) -> str:
-        return _margin(rule.target_margin_kind, rule.target_margin)
+        return _margin(rule.target_margin_kind, rule.target_margin, rule.currency)
 
     @admin.display(description="minimum margin")
     def minimum(self, rule: PricingRule) -> str:
-        return _margin(rule.minimum_margin_kind, rule.minimum_margin)
+        return _margin(rule.minimum_margin_kind, rule.minimum_margin, rule.currency)
 
 
 @admin.register(FxRate)
 class FxRateAdmin(admin.ModelAdmin):
-    list_display = ("valid_from", "krw_per_jpy", "base", "quote", "source", "updated_at")
+    list_display = ("valid_from", "quote", "krw_per_unit", "base", "source", "updated_at")
+    list_filter = ("quote",)
     date_hierarchy = "valid_from"
-    readonly_fields = ("base", "quote", "updated_at")
+    readonly_fields = ("base", "updated_at")
 
 
 @admin.register(CompetitorPrice)
@@ -86,7 +95,7 @@ class CompetitorPriceAdmin(admin.ModelAdmin):
         return False
 
 
-def _margin(kind: str, value) -> str:
-    if kind == "rate":
+def _margin(kind: str, value, currency: str) -> str:
+    if kind == MarginKind.RATE:
         return f"{(value * 100).normalize():f}%"
-    return f"¥{value.normalize():,f}"
+    return money(value, currency)

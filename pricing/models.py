@@ -1,12 +1,15 @@
-"""What the PRICE stage prices with: rules per scope, a dated FX table, competitor prices.
+"""What the PRICE stage prices with: rules per market and scope, a dated FX table, competitor
+prices.
 
 - ``PricingRule``: the figures of ``PricingInput`` that are a choice rather than a fact of the
-  item (fee, shipping, duty, margins, undercut, rounding). A rule applies to everything, to a
-  supplier, to a brand or to a supplier + brand; the most specific enabled rule is used whole
-  (fields are not merged across rules, so one rule explains a price on its own).
-- ``FxRate``: how many won one yen costs from a day on; a price uses the rate in effect on its
-  day, so yesterday's decisions can be explained with yesterday's rate.
-- ``CompetitorPrice``: the cheapest rival listing per model number, one row per model number,
+  item (fee, shipping, duty, margins, undercut, rounding), for one market and in that market's
+  currency. Within a market a rule applies to everything, to a supplier, to a brand or to a
+  supplier + brand; the most specific enabled rule is used whole (fields are not merged across
+  rules, so one rule explains a price on its own).
+- ``FxRate``: how many won one unit of a currency (the yen today) costs from a day on; a price
+  uses the rate in effect on its day, so yesterday's decisions can be explained with
+  yesterday's rate. Won need no rate: a market that sells in won is priced at 1.
+- ``CompetitorPrice``: the cheapest rival listing per market and model number, one row each,
   overwritten on every look-up. The decision stored with a listing already copies the
   competitor price it used, so keeping every hourly look-up here (10,000 products x 24 a day)
   would only grow a table nobody reads.
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -21,22 +25,29 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from pricing.errors import PricingInputError
-from pricing.inputs import Margin, MarginRate, MarginYen, PricingInput
+from pricing.inputs import Margin, MarginAmount, MarginRate, PricingInput
+from pricing.limits import KRW_PER_UNIT_MAX, KRW_PER_UNIT_MIN
 from pricing.rounding import Rounding, RoundingDirection
 
+MARKET_MAX = 20  # the length of a market kind, as in markets.MarketAccount
 SUPPLIER_MAX = 50  # the length of a supplier's name
 BRAND_MAX = 100
 MODEL_NUMBER_MAX = 200
 
-# A KRW/JPY rate outside this range is a typing error, most likely the inverse (yen per won,
-# about 0.11): priced with it, every item would be listed at a hundredth of its cost.
-KRW_PER_JPY_MIN = Decimal(1)
-KRW_PER_JPY_MAX = Decimal(100)
+# KRW per unit outside these ranges is a typing error, most likely the inverse (yen per won,
+# about 0.11): priced with it, every item would be listed at a hundredth of its cost. Other
+# currencies are held to the wide bounds of ``pricing.limits`` only.
+PLAUSIBLE_KRW_PER_UNIT: dict[str, tuple[Decimal, Decimal, str]] = {
+    "JPY": (Decimal(1), Decimal(100), "about 9"),
+    "CNY": (Decimal(10), Decimal(1_000), "about 190"),
+    "USD": (Decimal(100), Decimal(10_000), "about 1,400"),
+    "EUR": (Decimal(100), Decimal(10_000), "about 1,500"),
+}
 
 
 class MarginKind(models.TextChoices):
     RATE = "rate", "rate of the sale price"
-    YEN = "yen", "fixed yen"
+    AMOUNT = "amount", "fixed amount in the market currency"
 
 
 class RuleScope(models.TextChoices):
@@ -57,14 +68,37 @@ def model_number_key(model_number: str) -> str:
     return " ".join(model_number.split()).upper()
 
 
-class PricingRule(models.Model):
-    """One rule: blank ``supplier`` and ``brand`` is the default rule.
+def market_kind_validator(value: str) -> None:
+    """A market kind the registry knows (built in or from the ``yooini.markets`` entry points)."""
+    # Imported here: the markets app imports pricing, and the registry reads entry points.
+    from markets.contract import kinds
 
-    Margins are a kind and a value: a rate (``0.2`` = 20 % of the sale price) or a fixed yen
-    amount per item. ``clean`` runs the same checks ``PricingInput`` makes, so a rule that
-    saves can always price an item.
+    if value not in kinds():
+        raise ValidationError(f"unknown market {value!r}; one of: {', '.join(kinds())}")
+
+
+def currency_code_validator(value: str) -> None:
+    if not re.fullmatch(r"[A-Z]{3}", value or ""):
+        raise ValidationError(f"must be an ISO 4217 code such as JPY or KRW, got {value!r}")
+
+
+class PricingRule(models.Model):
+    """One rule of one market: blank ``supplier`` and ``brand`` is the market's default rule.
+
+    Every amount but ``shipping_krw`` is in ``currency``, the market's: yen for BUYMA, won for
+    SmartStore, Coupang and Gmarket. Margins are a kind and a value: a rate (``0.2`` = 20 % of
+    the sale price) or a fixed amount per item. ``clean`` runs the same checks ``PricingInput``
+    makes, so a rule that saves can always price an item.
     """
 
+    market = models.CharField(
+        max_length=MARKET_MAX, validators=[market_kind_validator], help_text="market kind"
+    )
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_code_validator],
+        help_text="the market's currency (ISO 4217): the price and every amount but shipping",
+    )
     supplier = models.CharField(
         max_length=SUPPLIER_MAX, blank=True, default="", help_text="supplier name; blank: any"
     )
@@ -72,31 +106,42 @@ class PricingRule(models.Model):
         max_length=BRAND_MAX, blank=True, default="", help_text="brand; blank: any (case-blind)"
     )
     shipping_krw = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="shipping of one unit to Japan, KRW"
+        max_digits=12, decimal_places=2, help_text="shipping of one unit to the buyer, KRW"
     )
-    buyma_fee_rate = models.DecimalField(
-        max_digits=6, decimal_places=4, help_text="share of the sale price BUYMA keeps (0.077)"
+    fee_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        help_text="share of the sale price the market keeps (0.077 on BUYMA)",
     )
     duty_rate = models.DecimalField(
         max_digits=6, decimal_places=4, default=Decimal(0), help_text="share of the sale price"
     )
-    duty_jpy = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal(0), help_text="fixed duty per item, JPY"
+    duty = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="fixed duty per item, market currency",
     )
     target_margin_kind = models.CharField(
         max_length=8, choices=MarginKind.choices, default=MarginKind.RATE
     )
     target_margin = models.DecimalField(
-        max_digits=12, decimal_places=4, help_text="a rate (0.2) or yen, as the kind says"
+        max_digits=12,
+        decimal_places=4,
+        help_text="a rate (0.2) or an amount in the market currency, as the kind says",
     )
     minimum_margin_kind = models.CharField(
         max_length=8, choices=MarginKind.choices, default=MarginKind.RATE
     )
     minimum_margin = models.DecimalField(
-        max_digits=12, decimal_places=4, help_text="a rate (0.1) or yen, as the kind says"
+        max_digits=12,
+        decimal_places=4,
+        help_text="a rate (0.1) or an amount in the market currency, as the kind says",
     )
-    undercut_jpy = models.PositiveIntegerField(default=0)
-    rounding_step_jpy = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
+    undercut = models.PositiveIntegerField(default=0, help_text="market currency")
+    rounding_step = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="market currency"
+    )
     rounding_direction = models.CharField(
         max_length=8,
         choices=[(d.value, d.value) for d in RoundingDirection],
@@ -109,13 +154,15 @@ class PricingRule(models.Model):
 
     class Meta:
         db_table = "yooini_pricing_rule"
-        ordering = ("supplier", "brand")
+        ordering = ("market", "supplier", "brand")
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "brand"], name="yooini_pricing_rule_scope")
+            models.UniqueConstraint(
+                fields=["market", "supplier", "brand"], name="yooini_pricing_rule_market_scope"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"pricing rule {self.scope_label}"
+        return f"pricing rule {self.market} {self.scope_label}"
 
     @property
     def scope(self) -> RuleScope:
@@ -140,23 +187,25 @@ class PricingRule(models.Model):
         ``0.077``, not the column's ``0.0770``.
         """
         terms: dict[str, object] = {
+            "currency": self.currency,
             "shipping_krw": plain_decimal(self.shipping_krw),
-            "buyma_fee_rate": plain_decimal(self.buyma_fee_rate),
+            "fee_rate": plain_decimal(self.fee_rate),
             "duty_rate": plain_decimal(self.duty_rate),
-            "duty_jpy": plain_decimal(self.duty_jpy),
+            "duty": plain_decimal(self.duty),
             "target_margin": _margin(self.target_margin_kind, self.target_margin, "target_margin"),
             "minimum_margin": _margin(
                 self.minimum_margin_kind, self.minimum_margin, "minimum_margin"
             ),
-            "undercut_jpy": self.undercut_jpy,
+            "undercut": self.undercut,
             "rounding": Rounding(
-                step_jpy=self.rounding_step_jpy,
+                step=self.rounding_step,
                 direction=_direction(self.rounding_direction),
             ),
             "suspend_when_uncompetitive": self.suspend_when_uncompetitive,
         }
-        # Any cost and rate will do: the checks on the rule's figures do not depend on them.
-        PricingInput(cost_krw=Decimal(1), krw_per_jpy=Decimal(1), **terms)  # type: ignore[arg-type]
+        # Any cost and rate will do: the checks on the rule's figures do not depend on them
+        # (1 is also the only rate a market in won accepts).
+        PricingInput(cost_krw=Decimal(1), krw_per_unit=Decimal(1), **terms)  # type: ignore[arg-type]
         return terms
 
     def clean(self) -> None:
@@ -165,7 +214,7 @@ class PricingRule(models.Model):
         errors: dict[str, str] = {}
         if None in (
             self.shipping_krw,
-            self.buyma_fee_rate,
+            self.fee_rate,
             self.target_margin,
             self.minimum_margin,
         ):
@@ -176,16 +225,20 @@ class PricingRule(models.Model):
             name = _FIELD_OF_INPUT.get(exc.field, exc.field)
             known = {f.name for f in self._meta.fields}
             errors[name if name in known else NON_FIELD_ERRORS] = f"{exc.field}: {exc.problem}"
+        errors.update(_market_mismatches(self))
         # Exact duplicates are the unique constraint's to report; this catches "Nike" next to
         # "NIKE", which the rule book would not be able to tell apart.
         clash = (
-            PricingRule.objects.filter(supplier=self.supplier, brand__iexact=self.brand)
+            PricingRule.objects.filter(
+                market=self.market, supplier=self.supplier, brand__iexact=self.brand
+            )
             .exclude(brand=self.brand)
             .exclude(pk=self.pk)
         )
         if self.brand and clash.exists():
             errors["brand"] = (
-                f"a rule for {self.scope_label} already exists (brands are matched case-blind)"
+                f"a rule for {self.market} {self.scope_label} already exists"
+                " (brands are matched case-blind)"
             )
         if errors:
             raise ValidationError(errors)
@@ -194,12 +247,34 @@ class PricingRule(models.Model):
 # PricingInputError.field -> the model field a form shows the error on.
 _FIELD_OF_INPUT = {
     "target_margin.rate": "target_margin",
-    "target_margin.amount_jpy": "target_margin",
+    "target_margin.amount": "target_margin",
     "minimum_margin.rate": "minimum_margin",
-    "minimum_margin.amount_jpy": "minimum_margin",
-    "Rounding.step_jpy": "rounding_step_jpy",
+    "minimum_margin.amount": "minimum_margin",
+    "Rounding.step": "rounding_step",
     "Rounding.direction": "rounding_direction",
 }
+
+
+def _market_mismatches(rule: PricingRule) -> dict[str, str]:
+    """Where the rule disagrees with what its market declares (currency, price step).
+
+    Only for markets whose connector is installed; the others are checked when they are.
+    """
+    from markets.contract import UnknownMarket, market_kind
+
+    try:
+        declared = market_kind(rule.market).capabilities
+    except (UnknownMarket, ImportError):
+        return {}
+    errors = {}
+    if rule.currency and rule.currency != declared.currency:
+        errors["currency"] = f"{rule.market} sells in {declared.currency}, not {rule.currency}"
+    if rule.rounding_step and rule.rounding_step % declared.price_step:
+        errors["rounding_step"] = (
+            f"{rule.market} takes prices in multiples of {declared.price_step}:"
+            f" {rule.rounding_step} is not one"
+        )
+    return errors
 
 
 def plain_decimal(value: object) -> object:
@@ -217,8 +292,8 @@ def _margin(kind: str, value: Decimal, name: str) -> Margin:
     try:
         if kind == MarginKind.RATE:
             return MarginRate(plain_decimal(value))
-        if kind == MarginKind.YEN:
-            return MarginYen(plain_decimal(value))
+        if kind == MarginKind.AMOUNT:
+            return MarginAmount(plain_decimal(value))
     except PricingInputError as exc:
         attr = exc.field.rsplit(".", 1)[-1]
         raise PricingInputError(f"{name}.{attr}", exc.problem) from exc
@@ -235,22 +310,26 @@ def _direction(value: str) -> RoundingDirection:
         ) from None
 
 
-def krw_per_jpy_validator(value: Decimal) -> None:
-    if not KRW_PER_JPY_MIN <= value <= KRW_PER_JPY_MAX:
-        hint = " (is it yen per won, the inverse?)" if 0 < value < KRW_PER_JPY_MIN else ""
+def krw_per_unit_validator(value: Decimal) -> None:
+    """The bounds every currency is held to; ``FxRate.clean`` narrows them per currency."""
+    if not KRW_PER_UNIT_MIN <= value <= KRW_PER_UNIT_MAX:
         raise ValidationError(
-            f"must be the won paid for one yen (about 9); {value} is outside"
-            f" [{KRW_PER_JPY_MIN}, {KRW_PER_JPY_MAX}]{hint}"
+            f"must be the won paid for one unit of the currency; {value} is outside"
+            f" [{KRW_PER_UNIT_MIN}, {KRW_PER_UNIT_MAX}]"
         )
 
 
+# Migration 0001 refers to the validator by this name.
+krw_per_jpy_validator = krw_per_unit_validator
+
+
 class FxRate(models.Model):
-    """``krw_per_jpy`` won buy one yen from ``valid_from`` until the next row's day."""
+    """``krw_per_unit`` won buy one ``quote`` from ``valid_from`` until the next row's day."""
 
     base = models.CharField(max_length=3, default="KRW")
-    quote = models.CharField(max_length=3, default="JPY")
-    krw_per_jpy = models.DecimalField(
-        max_digits=12, decimal_places=6, validators=[krw_per_jpy_validator]
+    quote = models.CharField(max_length=3, default="JPY", validators=[currency_code_validator])
+    krw_per_unit = models.DecimalField(
+        max_digits=12, decimal_places=6, validators=[krw_per_unit_validator]
     )
     valid_from = models.DateField()
     source = models.CharField(max_length=200, blank=True, default="")
@@ -258,7 +337,7 @@ class FxRate(models.Model):
 
     class Meta:
         db_table = "yooini_pricing_fx_rate"
-        ordering = ("-valid_from",)
+        ordering = ("quote", "-valid_from")
         constraints = [
             models.UniqueConstraint(
                 fields=["base", "quote", "valid_from"], name="yooini_pricing_fx_rate_day"
@@ -266,7 +345,23 @@ class FxRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.krw_per_jpy.normalize():f} {self.base}/{self.quote} from {self.valid_from}"
+        return f"{self.krw_per_unit.normalize():f} {self.base}/{self.quote} from {self.valid_from}"
+
+    def clean(self) -> None:
+        if self.quote == self.base:
+            raise ValidationError({"quote": f"{self.base} per {self.base} is always 1"})
+        plausible = PLAUSIBLE_KRW_PER_UNIT.get(self.quote)
+        if plausible is None or not isinstance(self.krw_per_unit, Decimal):
+            return
+        low, high, usual = plausible
+        if not low <= self.krw_per_unit <= high:
+            hint = " (is it the inverse, units per won?)" if self.krw_per_unit < low else ""
+            raise ValidationError(
+                {
+                    "krw_per_unit": f"must be the won paid for one {self.quote} ({usual});"
+                    f" {self.krw_per_unit} is outside [{low}, {high}]{hint}"
+                }
+            )
 
 
 class CompetitorPrice(models.Model):
