@@ -13,7 +13,7 @@ from django.urls import reverse
 from markets.models import Listing, ListingRequest, MarketAccount
 from markets.services import market_account_create
 from orchestrator.core.clock import get_clock
-from pricing.inputs import MarginRate, MarginYen, PricingInput
+from pricing.inputs import MarginAmount, MarginRate, PricingInput
 from pricing.rules import decide_price
 from pricing.services import decision_record, fx_rate_set
 from source_data.models import SourceData
@@ -113,12 +113,13 @@ def _decision():
     inputs = PricingInput(
         cost_krw=Decimal(52000),
         shipping_krw=Decimal(8000),
-        krw_per_jpy=fx.krw_per_jpy,
-        buyma_fee_rate=Decimal("0.055"),
+        krw_per_unit=fx.krw_per_unit,
+        fee_rate=Decimal("0.055"),
         target_margin=MarginRate(Decimal("0.15")),
-        minimum_margin=MarginYen(Decimal(500)),
-        competitor_price_jpy=9800,
-        undercut_jpy=100,
+        minimum_margin=MarginAmount(Decimal(500)),
+        currency="JPY",
+        competitor_price=9800,
+        undercut=100,
     )
     decision = decide_price(inputs)
     competitor = {"market": "buyma", "price_jpy": 9800, "seller_id": "rival-shop"}
@@ -138,7 +139,7 @@ def listings(products):
         reference_number="okm-814101",
         source_key="ownerclan:P-1",
         status="published",
-        price=record["price_jpy"],
+        price=record["price"],
         price_decision=record,
         created_at=now,
         updated_at=now,
@@ -186,13 +187,14 @@ def test_listing_page_explains_the_price(client_as, listings):
     table = text.split('<table class="decision">')[1].split("</table>")[0]
     for label, value in [
         ("Supplier price (KRW)", "52000"),
-        ("FX rate (KRW per JPY)", "9.1"),
+        ("Currency", "JPY"),
+        ("FX rate (KRW per unit)", "9.1"),
         ("Market fee rate", "0.055"),
-        ("Competitor price (JPY)", "9800"),
+        ("Competitor price", "9800"),
         ("Target margin", "15% of the price"),
         ("Minimum margin", "¥500"),
         ("Rule applied", record["rule"]),
-        ("Final price (JPY)", str(record["price_jpy"])),
+        ("Final price", str(record["price"])),
     ]:
         assert re.search(rf"<th>{re.escape(label)}</th><td>{re.escape(value)}", table), label
     assert "&quot;schema&quot;" in text  # the raw record too
