@@ -58,7 +58,10 @@ def _option_values(content: ListingContent, account: AccountSettings) -> str:
 
 def _notice_text(content: ListingContent, account: AccountSettings) -> str:
     details = (content.extra.get("notice") or {}).get("details") or []
-    return "\n".join(f"{d.get('officialNoticeItemelementCode')}={d.get('value')}" for d in details)
+    return "\n".join(
+        f"{d.get('label') or d.get('officialNoticeItemelementCode')}: {d.get('value')}"
+        for d in details
+    )
 
 
 COLUMNS: tuple[Column, ...] = (

@@ -64,7 +64,7 @@ def goods_body(
         "isVatFree": False,
         "images": images_field(content.images),
         "descriptions": {"kor": {"html": content.comments}},
-        "officialNotice": dict(content.extra.get("notice") or {}),
+        "officialNotice": notice_field(content),
         "shipping": shipping_field(account),
     }
     options = options_field(content, account)
@@ -126,6 +126,21 @@ def sellable_stock(content: ListingContent, account: AccountSettings) -> int:
     if not content.variants:
         return 0
     return sum(variant_count(v, account) for v in content.variants)
+
+
+def notice_field(content: ListingContent) -> dict[str, Any]:
+    """The official notice as ESM takes it: the group number and (code, value) per item (the
+    labels our preparer keeps for people stay out of the body)."""
+    notice = content.extra.get("notice") or {}
+    details = [
+        {
+            "officialNoticeItemelementCode": d.get("officialNoticeItemelementCode"),
+            "value": d.get("value"),
+        }
+        for d in notice.get("details") or []
+        if isinstance(d, Mapping)
+    ]
+    return {"officialNoticeNo": notice.get("officialNoticeNo"), "details": details}
 
 
 def images_field(images) -> dict[str, str]:
