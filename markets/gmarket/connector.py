@@ -114,7 +114,11 @@ class GmarketConnector(BaseMarketConnector):
             fixed = {"managedCode": content.reference_number, "sites": list(account.sites)}
             return MarketRequest(operation, "POST", GOODS_PATH, body, fixed)
         if operation is Operation.UPDATE:
-            on_sale = state.status != "suspended"
+            # An update restates the sell status: a suspended listing stays stopped, and so
+            # does a sold-out one without options (ESM takes no stock of 0, see stock_body).
+            has_options = payload.options_field(content, account) is not None
+            in_stock = has_options or payload.sellable_stock(content, account) > 0
+            on_sale = state.status != "suspended" and in_stock
             body = payload.goods_body(content, account, create=False, on_sale=on_sale)
             return MarketRequest(operation, "PUT", base, body)
         if operation is Operation.PRICE:
