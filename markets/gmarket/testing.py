@@ -20,8 +20,8 @@ What it serves:
 
 - every call: ``Authorization: Bearer <jwt>`` signed with the secret of its ``kid`` (the master
   ID), ``aud`` sa.esmplus.com, ``sub`` sell, ``iat`` within ``max_skew`` seconds of the
-  server's ``clock``, ``ssi`` naming only the master's seller IDs; else 401
-  ``{"status": {"message": ..., "status_code": 401}}``;
+  server's ``clock``, ``ssi`` naming only the master's seller IDs and a seller for every site
+  the body writes to; else 401 ``{"status": {"message": ..., "status_code": 401}}``;
 - ``POST /item/v1/goods``: register; ``{"goodsNo", "siteDetail": {"gmkt"|"iac":
   {"SiteGoodsNo"}}, "resultCode": 0, "message": null}``; a body the contract refuses answers
   400 ``{"resultCode": 1000, "message": "<field>: <why>; ..."}``;
@@ -53,7 +53,7 @@ from typing import Any
 from markets.contract_server import Answer, Call, ContractServer, _handler_for
 
 from . import contract
-from .auth import MAX_SKEW, TokenRefused, token_check
+from .auth import MAX_SKEW, TokenRefused, ssi_parse, token_check
 from .contract import GOODS_ITEM, GOODS_PATH, OPTIONS, PRICE_KEYS, SEARCH_PATH, SELL_KEYS
 from .contract import SELL_STATUS as SELL_STATUS_PATH
 
@@ -162,8 +162,13 @@ class GmarketContractServer(ContractServer):
                 sellers_of=lambda kid: list(self.seller_ids.values()),
             )
         except TokenRefused as refused:
-            return 401, {}, {"status": {"message": str(refused), "status_code": 401}}
-        del claims
+            return _unauthorized(str(refused))
+        # Goods of both sites need a token naming both sellers (etapi.ebaykorea.com, "G마켓 /
+        # 옥션 상품 동시 관리 시, G마켓 ID & 옥션 ID 토큰으로 사용합니다").
+        named = set(ssi_parse(str(claims["ssi"])))
+        unnamed = sorted(_sites_in(call.json) - named)
+        if unnamed:
+            return _unauthorized(f"the token's ssi names no seller for {', '.join(unnamed)}")
         if call.method == "POST" and call.path == GOODS_PATH:
             return self._register(call)
         if call.method == "POST" and call.path == SEARCH_PATH:
@@ -308,6 +313,24 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def _unauthorized(message: str) -> Answer:
+    return 401, {}, {"status": {"message": message, "status_code": 401}}
+
+
+def _sites_in(body: Any) -> set[str]:
+    """The sites a goods body writes to (its per-site prices, stocks and sell status)."""
+    if not isinstance(body, Mapping):
+        return set()
+    spellings = {**{k: s for s, k in PRICE_KEYS.items()}, **{k: s for s, k in SELL_KEYS.items()}}
+    more = body.get("itemAddtionalInfo") or {}
+    basic = body.get("itemBasicInfo") or {}
+    keys: set[str] = set()
+    for part in (more.get("price"), basic.get("price"), basic.get("stock"), body.get("isSell")):
+        if isinstance(part, Mapping):
+            keys.update(part)
+    return {spellings[k] for k in keys if k in spellings}
 
 
 def _bearer(call: Call) -> str:

@@ -4,8 +4,18 @@ without options, suspended listings kept stopped by an update, the values fixed 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
-from markets.contract import ListingState, MarketConfig, Operation, connector_for
+import pytest
+
+from markets.contract import (
+    ListingState,
+    MarketAuthError,
+    MarketConfig,
+    Operation,
+    connector_for,
+)
 from markets.listing import ListingVariant
 from markets.testing import send, sold_out
 
@@ -129,3 +139,22 @@ def test_settings_problems_name_what_is_missing(server):
         "return_address_no",
     ):
         assert word in problems
+
+
+def test_a_site_without_its_seller_id_is_refused_by_the_market(server, content):
+    config = config_for(server, settings={"auction_seller_id": ""})
+    with connector_for(config) as connector:
+        assert any("auction_seller_id" in p for p in connector.settings_problems())
+        state = ListingState(content.reference_number)
+        request = connector.request_for(Operation.CREATE, content, state)
+        with pytest.raises(MarketAuthError, match="auction"):
+            connector.send(request, state)
+    assert server.creates[content.reference_number] == 0
+
+
+def test_the_connector_side_imports_no_django():
+    code = (
+        "import sys, markets.gmarket.market, markets.gmarket.testing, markets.gmarket.export;"
+        "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
