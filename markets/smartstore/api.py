@@ -92,9 +92,9 @@ class NaverClient:
         """One API call with a valid token; the JSON answer (``{}`` when it has none)."""
         refreshed = False
         attempt = 0
+        token = self.token(force=False)
         while True:
             attempt += 1
-            token = self.token(force=False)
             try:
                 response = self._http.request(
                     method,
@@ -110,7 +110,7 @@ class NaverClient:
             status = response.status_code
             if status == 401 and not refreshed:
                 refreshed = True
-                self.token(force=True)
+                token = self.token(force=True)
                 continue
             if status == 429:
                 wait = retry_after_of(response)

@@ -38,7 +38,7 @@ from markets.contract import (
     MarketRequest,
     Operation,
 )
-from markets.listing import ListingContent, MarketUnavailable
+from markets.listing import ListingContent, ListingRejected
 
 from . import contract, payload
 from .api import NaverClient
@@ -125,7 +125,10 @@ class SmartStoreConnector(BaseMarketConnector):
             }
             return MarketRequest(operation, "POST", contract.PRODUCTS_PATH, body, fixed)
         if number is None:
-            raise MarketUnavailable(f"{operation} needs the originProductNo, not known yet")
+            # Never guessed: a lost create is found by its seller code (``find``) first.
+            raise ListingRejected(
+                {"originProductNo": [f"not known: {operation} needs it; find the listing first"]}
+            )
         if operation in (Operation.SUSPEND, Operation.RESUME):
             body = (
                 {"statusType": "SUSPENSION"}

@@ -34,6 +34,7 @@ What it serves:
   keep them on update when their values match.
 - ``POST /v1/products/search`` with ``searchKeywordType`` SELLER_CODE (``sellerManagementCode``)
   or PRODUCT_NO (``originProductNos``).
+- ``ip_deny()``: every API call answers 403 ``GW.IP_NOT_ALLOWED``.
 - ``GET /test-images/{name}``: a small PNG, for the connector to download (names starting with
   ``missing`` answer 404).
 - Faults (inherited): ``fail_next(500|429, times)``, ``fault_rate``, ``rate_limit(per_second,
@@ -135,6 +136,7 @@ class NaverContractServer(ContractServer):
         self.issued: set[str] = set()
         self.tokens_issued = 0
         self._tokens: dict[str, float] = {}
+        self._ip_denied = False
         self._numbers = itertools.count(10_000_000_001)
         self._option_ids = itertools.count(50_000_000_001)
 
@@ -170,6 +172,11 @@ class NaverContractServer(ContractServer):
 
     def image_url(self, name: str) -> str:
         return f"{self.base_url}/test-images/{name}"
+
+    def ip_deny(self, denied: bool = True) -> None:
+        """Answer every API call 403 ``GW.IP_NOT_ALLOWED`` (the application's allowed IPs)."""
+        with self.lock:
+            self._ip_denied = denied
 
     def tokens_revoke(self) -> None:
         with self.lock:
@@ -224,6 +231,8 @@ class NaverContractServer(ContractServer):
             if path.rsplit("/", 1)[-1].startswith("missing"):
                 return 404, {}, {"message": "Not Found"}
             return 200, {"Content-Type": "image/png"}, PNG
+        if self._ip_denied:
+            return gateway_error(403, "GW.IP_NOT_ALLOWED", "호출이 허용되지 않은 IP입니다.")
         if call.method == "POST" and path == contract.TOKEN_PATH:
             return self._token(call)
         if not self._authorized(call):
