@@ -311,10 +311,10 @@ def _options(info: Any, errors: Errors) -> None:
     if info is None:
         return
     prefix = "originProduct.detailAttribute.optionInfo"
-    combinations = info.get("optionCombinations") or [] if isinstance(info, Mapping) else None
-    if combinations is None:
+    if not isinstance(info, Mapping):
         _add(errors, prefix, "must be an object")
         return
+    combinations = info.get("optionCombinations") or []
     names = info.get("optionCombinationGroupNames") or {}
     groups = [
         n for n in ("optionGroupName1", "optionGroupName2", "optionGroupName3") if names.get(n)

@@ -67,12 +67,17 @@ def fit_title(title: str, brand: str = "", model_number: str | None = None) -> F
         changes.append("put the brand first")
     if tail:
         changes.append("added the model number")
-    protected = {w.lower() for w in (brand.split() + model.split())}
+    marks = [m.lower() for m in (brand.split() + model.split())]
+
+    def protected(word: str) -> bool:
+        # A word carrying the brand or the model number, even glued to others ("나이키에어").
+        return any(mark in word.lower() for mark in marks)
+
     body = list(kept)
     while len(" ".join(head + body + tail)) > contract.NAME_MAX:
-        # Drop the last word that is neither the brand nor the model number.
+        # Drop the last word that carries neither the brand nor the model number.
         for index in range(len(body) - 1, -1, -1):
-            if body[index].lower() not in protected:
+            if not protected(body[index]):
                 del body[index]
                 break
         else:

@@ -126,6 +126,13 @@ def test_a_long_title_is_shortened_from_the_middle(preparer):
     assert any(p.field == "title" and not p.blocking for p in prepared.problems)
 
 
+def test_a_brand_glued_to_another_word_is_kept_when_shortening():
+    title = "나이키에어포스 " + " ".join(f"단어{i}" for i in range(60))
+    fitted = fit_title(title, "나이키", "CW2288-111")
+    assert len(fitted.name) <= contract.NAME_MAX
+    assert fitted.name.startswith("나이키에어포스 ") and fitted.name.endswith(" CW2288-111")
+
+
 def test_a_brand_and_model_beyond_the_limit_block(preparer):
     prepared = preparer.prepare(facts_for(brand="가" * 60, model_number="M" * 50), {})
     assert prepared.draft is None
