@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,10 @@ class CoupangConnector(BaseMarketConnector):
     kind = "coupang"
     capabilities = CAPABILITIES
 
-    def __init__(self, config: MarketConfig) -> None:
+    def __init__(
+        self, config: MarketConfig, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        """``now``: the clock signatures are dated by (tests move it)."""
         super().__init__(config)
         settings = config.settings
         self._min_interval = 1.0 / float(self.capabilities.rate_limit or 10.0)
@@ -87,6 +91,7 @@ class CoupangConnector(BaseMarketConnector):
             transport=config.transport,
             timeout=config.timeout,
             max_wait=float(settings.get("rate_limit_max_wait", 2.0)),
+            now=now,
         )
 
     def close(self) -> None:

@@ -65,6 +65,8 @@ NUMERIC_SETTINGS = {
     "return_charge",
 }
 SALE_ENDED_AT = "2099-01-01T00:00:00"
+# Coupang wants at least one attribute per item; a product without options is one piece.
+SINGLE_ATTRIBUTE = {"attributeTypeName": "수량", "attributeValueName": "1개"}
 
 
 def option_key(variant: ListingVariant) -> str:
@@ -151,6 +153,7 @@ def item_body(
         for kind, value in variant.options
         if value
     ]
+    attributes = [dict(a) for a in extra.get("attributes") or []] + option_attributes
     item: dict[str, Any] = {
         "itemName": " ".join(v for _, v in variant.options if v) or "단일상품",
         "originalPrice": _original_price(content),
@@ -172,7 +175,7 @@ def item_body(
             "searchTags": list(extra.get("search_tags") or [])[:20],
             "images": images(content.images),
             "notices": [dict(n) for n in extra.get("notices") or []],
-            "attributes": [dict(a) for a in extra.get("attributes") or []] + option_attributes,
+            "attributes": attributes or [dict(SINGLE_ATTRIBUTE)],
             "contents": contents(content),
         }
     )

@@ -44,9 +44,8 @@ def server():
 def config_for(server, **overrides) -> MarketConfig:
     settings = {**ACCOUNT_SETTINGS, **server.settings(), **overrides.pop("settings", {})}
     credentials = overrides.pop("credentials", server.credentials())
-    return MarketConfig(
-        "coupang", "shop", settings=settings, credentials=credentials, timeout=2.0, **overrides
-    )
+    overrides.setdefault("timeout", 2.0)
+    return MarketConfig("coupang", "shop", settings=settings, credentials=credentials, **overrides)
 
 
 @pytest.fixture
