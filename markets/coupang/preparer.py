@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markets.contract import Problem, Prepared, ProductFacts
+from markets.contract import Prepared, Problem, ProductFacts
 from markets.listing import ListingContent, ListingOption, ListingVariant
 
 from . import contract, notices, payload

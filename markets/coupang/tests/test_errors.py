@@ -66,15 +66,17 @@ def test_a_vendor_the_keys_do_not_belong_to_is_an_auth_error(server, content):
 
 
 def test_server_errors_and_timeouts_are_retryable(content):
-    with CoupangContractServer(stall_seconds=1.0) as server:
-        with connector_for(config_for(server, timeout=0.3)) as connector:
-            server.fail_next(503)
-            with pytest.raises(MarketUnavailable) as caught:
-                connector.find(content.reference_number)
-            assert caught.value.status_code == 503
-            server.fault_rate(1.0, seed=0)  # seed 0: the first call stalls past the timeout
-            with pytest.raises(MarketUnavailable, match="timed out"):
-                connector.find(content.reference_number)
+    with (
+        CoupangContractServer(stall_seconds=1.0) as server,
+        connector_for(config_for(server, timeout=0.3)) as connector,
+    ):
+        server.fail_next(503)
+        with pytest.raises(MarketUnavailable) as caught:
+            connector.find(content.reference_number)
+        assert caught.value.status_code == 503
+        server.fault_rate(1.0, seed=0)  # seed 0: the first call stalls past the timeout
+        with pytest.raises(MarketUnavailable, match="timed out"):
+            connector.find(content.reference_number)
 
 
 def test_missing_keys_are_an_auth_error_and_a_settings_problem(server, content):
@@ -99,19 +101,21 @@ def test_messages_become_field_errors_when_they_name_fields():
 
 
 def test_price_and_stock_wait_for_vendor_item_ids_until_approval(content):
-    with CoupangContractServer(approve=False) as server:
-        with connector_for(config_for(server)) as connector:
-            state = send(connector, Operation.CREATE, content, ListingState("ref-sneaker-001"))
-            assert state.external_id and state.external_ids["vendorItemIds"] == {}
-            request = connector.request_for(Operation.PRICE, content, state)
-            assert not connector.validate(request, state)
-            with pytest.raises(MarketUnavailable, match="approval") as caught:
-                connector.send(request, state)
-            assert caught.value.retry_after == 300
-            server.approve(int(state.external_id))
-            answer = connector.send(request, state)  # the same recorded request, now complete
-            assert len(answer.external_ids["vendorItemIds"]) == 2
-            assert server.market_view(content.reference_number)["price"] == content.price
+    with (
+        CoupangContractServer(approve=False) as server,
+        connector_for(config_for(server)) as connector,
+    ):
+        state = send(connector, Operation.CREATE, content, ListingState("ref-sneaker-001"))
+        assert state.external_id and state.external_ids["vendorItemIds"] == {}
+        request = connector.request_for(Operation.PRICE, content, state)
+        assert not connector.validate(request, state)
+        with pytest.raises(MarketUnavailable, match="approval") as caught:
+            connector.send(request, state)
+        assert caught.value.retry_after == 300
+        server.approve(int(state.external_id))
+        answer = connector.send(request, state)  # the same recorded request, now complete
+        assert len(answer.external_ids["vendorItemIds"]) == 2
+        assert server.market_view(content.reference_number)["price"] == content.price
 
 
 def test_find_still_finds_after_the_supplier_reorders_its_variants(connector, content):

@@ -24,9 +24,9 @@ def test_a_burst_beyond_the_limit_is_refused_with_a_wait(server):
             refused.append(exc)
 
     started = time.monotonic()
-    with connector_for(config_for(server, settings={"rate_limit_max_wait": 0})) as connector:
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            list(pool.map(lambda index: lookup(connector, index), range(20)))
+    config = config_for(server, settings={"rate_limit_max_wait": 0})
+    with connector_for(config) as connector, ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(lambda index: lookup(connector, index), range(20)))
     assert time.monotonic() - started < 3
     assert len(refused) >= 5, "20 calls at once must pass a limit of 10 a second"
     assert all(exc.status_code == 429 and exc.retry_after == 1.0 for exc in refused)
@@ -45,7 +45,7 @@ def test_a_short_wait_is_waited_out_and_the_call_succeeds(server):
 
 def test_429_beyond_the_retries_is_raised(server):
     server.fail_next(429, times=5)
-    with connector_for(config_for(server, settings={"rate_limit_max_wait": 0})) as connector:
-        with pytest.raises(MarketUnavailable) as caught:
-            connector.find("ref-a")
+    config = config_for(server, settings={"rate_limit_max_wait": 0})
+    with connector_for(config) as connector, pytest.raises(MarketUnavailable) as caught:
+        connector.find("ref-a")
     assert caught.value.retry_after == 1.0

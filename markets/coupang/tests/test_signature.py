@@ -94,9 +94,11 @@ def test_a_clock_far_off_is_refused_as_expired_and_raised_as_auth(server):
     answer = _get(server, path, header)
     assert answer.status_code == 401
     assert answer.json()["message"] == "Specified signature is expired."
-    with CoupangConnector(config_for(server), now=skewed) as connector:
-        with pytest.raises(MarketAuthError, match="clock"):
-            connector.find("ref-1")
+    with (
+        CoupangConnector(config_for(server), now=skewed) as connector,
+        pytest.raises(MarketAuthError, match="clock"),
+    ):
+        connector.find("ref-1")
     # signed once more with a fresh date, then refused again: two calls, no more
     assert [status for _, _, status in server.hits[-2:]] == [401, 401]
 
