@@ -38,6 +38,7 @@ _WORDS = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_EMPTY_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def title_clean(text: str) -> tuple[str, tuple[str, ...]]:
     """``text`` without forbidden words and symbols, spaces collapsed; and the words taken."""
     removed = tuple(dict.fromkeys(m.group(0) for m in _WORDS.finditer(text)))
     text = _WORDS.sub(" ", text)
-    text = _FORBIDDEN_SYMBOLS.sub(" ", text)
+    text = _EMPTY_BRACKETS.sub(" ", _FORBIDDEN_SYMBOLS.sub(" ", text))
     return _SPACES.sub(" ", text).strip(" -/,"), removed
 
 
