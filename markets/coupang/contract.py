@@ -12,7 +12,8 @@ Sources (docs/markets/coupang.md cites each):
   adult, tax, parallel import, overseas purchase), images (one ``REPRESENTATION``, at most nine
   ``DETAIL``, ``vendorPath`` or ``cdnPath``), notices and attributes per item,
   ``emptyBarcodeReason`` at most 100 characters;
-- price change per vendor item: prices in steps of 10 KRW.
+- price change per vendor item (article 360034156273): prices in steps of 10 KRW; without
+  ``forceSalePriceUpdate=true`` a change must stay between -50% and +100%.
 Lengths the public pages do not give (``itemName``, ``externalVendorSku``) are our cautious
 choices, marked as such in the doc.
 """
@@ -97,8 +98,8 @@ ITEM_ENUMS = {
     "parallelImported": PARALLEL_IMPORTED,
     "overseasPurchased": OVERSEAS_PURCHASED,
 }
-# Fields Coupang does not let a later update change (a display category is fixed once the
-# product is approved: WING FAQ "카테고리는 변경되지 않나요?").
+# Fields Coupang does not let a later update change ("displayCategoryCode: after product is
+# registered, sellers cannot modify it themselves", Modify Product, article 360034156073).
 FIXED_FIELDS = ("displayCategoryCode",)
 
 _VENDOR_ITEM_CALL = re.compile(
@@ -145,7 +146,7 @@ def product_errors(body: Mapping[str, Any], *, update: bool) -> Errors:
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if update and not _is_int(body.get("sellerProductId")):
+    if update and not isinstance(body.get("sellerProductId"), int):
         add("sellerProductId", "is required for an update")
     if not _is_int(body.get("displayCategoryCode")):
         add("displayCategoryCode", "must be a number (the display category code)")
@@ -161,7 +162,7 @@ def product_errors(body: Mapping[str, Any], *, update: bool) -> Errors:
     if not _is_int(body.get("outboundShippingPlaceCode")):
         add("outboundShippingPlaceCode", "must be a number (the outbound shipping place code)")
     for name in REQUIRED_AMOUNTS:
-        if not _is_int(body.get(name)) or body[name] < 0:
+        if (_whole(body.get(name)) or 0) < 0 or not _is_int(body.get(name)):
             add(name, "must be a whole amount of 0 or more")
     for name, allowed in ENUMS.items():
         if body.get(name) not in allowed:
@@ -197,14 +198,14 @@ def item_errors(item: Any) -> Errors:
     elif len(name) > ITEM_NAME_MAX:
         add("itemName", f"is longer than {ITEM_NAME_MAX} characters")
     for field in ITEM_REQUIRED_NUMBERS:
-        if not _is_int(item.get(field)) or item[field] < 0:
+        if not _is_int(item.get(field)) or _whole(item[field]) < 0:
             add(field, "must be a whole number of 0 or more")
     for field in ("originalPrice", "salePrice"):
-        value = item.get(field)
-        if _is_int(value) and (value < PRICE_STEP or value % PRICE_STEP):
+        value = _whole(item.get(field))
+        if value is not None and (value < PRICE_STEP or value % PRICE_STEP):
             add(field, f"must be a multiple of {PRICE_STEP} KRW")
-    count = item.get("maximumBuyCount")
-    if _is_int(count) and count > QUANTITY_MAX:
+    count = _whole(item.get("maximumBuyCount"))
+    if count is not None and count > QUANTITY_MAX:
         add("maximumBuyCount", f"must be at most {QUANTITY_MAX}")
     for field, allowed in ITEM_ENUMS.items():
         if item.get(field) not in allowed:
@@ -295,7 +296,18 @@ def _text(value: Any) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number, or its digits as a string (Coupang's own examples send both)."""
+    return _whole(value) is not None
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return None
 
 
 def _is_date(value: Any) -> bool:

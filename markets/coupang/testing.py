@@ -34,7 +34,7 @@ What it serves (paths under ``/v2/providers/seller_api/apis/api/v1/marketplace``
   ``maximumBuyCount``.
 - ``GET /seller-products/external-vendor-sku-codes/{code}``: ``data`` lists the products with
   an item of that seller code (empty list when none).
-- ``PUT /vendor-items/{id}/prices/{price}`` (10 KRW steps; beyond +-50% only with
+- ``PUT /vendor-items/{id}/prices/{price}`` (10 KRW steps; beyond -50%/+100% only with
   ``forceSalePriceUpdate=true``), ``/quantities/{n}``, ``/sales/stop``, ``/sales/resume``.
 
 Faults: inherited ``fail_next``, ``fault_rate``, ``rate_limit(10)`` (Coupang's 429 with
@@ -211,9 +211,9 @@ class CoupangContractServer(ContractServer):
             "sellerProductItemId": next(self._ids),
             "externalVendorSku": item.get("externalVendorSku") or "",
             "itemName": item["itemName"],
-            "salePrice": item["salePrice"],
-            "originalPrice": item["originalPrice"],
-            "maximumBuyCount": item["maximumBuyCount"],
+            "salePrice": int(item["salePrice"]),
+            "originalPrice": int(item["originalPrice"]),
+            "maximumBuyCount": int(item["maximumBuyCount"]),
             "onSale": True,
         }
 
@@ -226,7 +226,7 @@ class CoupangContractServer(ContractServer):
         if product is None:
             return 404, {}, _error(f"업체상품[{body['sellerProductId']}]이 없습니다.", call)
         fixed = {name: product["body"][name] for name in contract.FIXED_FIELDS}
-        errors = contract.fixed_errors(body, fixed) if product["statusName"] == APPROVED else {}
+        errors = contract.fixed_errors(body, fixed)
         if errors:
             return 400, {}, _error(_message(errors), call)
         by_id = {item.get("vendorItemId"): item for item in product["items"]}
@@ -242,10 +242,8 @@ class CoupangContractServer(ContractServer):
             held["itemName"] = sent["itemName"]
             held["externalVendorSku"] = sent.get("externalVendorSku") or ""
             if product["statusName"] != APPROVED:
-                held["salePrice"], held["maximumBuyCount"] = (
-                    sent["salePrice"],
-                    sent["maximumBuyCount"],
-                )
+                held["salePrice"] = int(sent["salePrice"])
+                held["maximumBuyCount"] = int(sent["maximumBuyCount"])
             items.append(held)
         product.update(body=body, items=items)
         if self.auto_approve:
@@ -298,8 +296,9 @@ class CoupangContractServer(ContractServer):
         if parts["price"] is not None:
             price = int(parts["price"])
             forced = "forceSalePriceUpdate=true" in (parts["query"] or "")
-            if not forced and not item["salePrice"] * 0.5 <= price <= item["salePrice"] * 1.5:
-                return 400, {}, _error("salePrice: changes beyond 50% need force", call)
+            if not forced and not item["salePrice"] * 0.5 <= price <= item["salePrice"] * 2:
+                message = "salePrice: only -50% to +100% without forceSalePriceUpdate=true"
+                return 400, {}, _error(message, call)
             item["salePrice"] = price
         elif parts["quantity"] is not None:
             item["maximumBuyCount"] = int(parts["quantity"])

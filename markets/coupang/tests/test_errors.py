@@ -137,3 +137,16 @@ def test_a_single_product_without_options_is_one_item(connector, server):
     state = send(connector, Operation.CREATE, single, ListingState("ref-single"))
     assert list(state.external_ids["vendorItemIds"]) == ["ref-single"]
     assert server.market_view("ref-single")["stock"] == 5
+
+
+def test_a_price_change_beyond_the_range_needs_force(connector, server, content):
+    state = send(connector, Operation.CREATE, content, ListingState(content.reference_number))
+    dear = dataclasses.replace(content, price=content.price * 3)
+    send(connector, Operation.PRICE, dear, state)  # we always send forceSalePriceUpdate=true
+    assert server.market_view(content.reference_number)["price"] == content.price * 3
+    vendor_item = next(iter(state.external_ids["vendorItemIds"].values()))
+    unforced = (
+        f"/v2/providers/seller_api/apis/api/v1/marketplace/vendor-items/{vendor_item}/prices/10"
+    )
+    with pytest.raises(ListingRejected, match="forceSalePriceUpdate"):
+        connector._client.call("PUT", unforced)

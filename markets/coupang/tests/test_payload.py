@@ -68,3 +68,14 @@ def test_price_calls_are_one_per_vendor_item_on_the_step(connector):
     ]
     odd = connector.request_for(Operation.PRICE, dataclasses.replace(content, price=129995), state)
     assert "calls[0].salePrice" in connector.validate(odd, state)
+
+
+def test_numbers_as_digit_strings_pass_as_coupangs_own_examples_send_them(connector):
+    content = make_content("ref-s")
+    request = connector.request_for(Operation.CREATE, content, ListingState("ref-s"))
+    item = request.body["items"][0]
+    item.update(maximumBuyCount="100", outboundShippingTimeDay="1", salePrice="129000")
+    request.body["outboundShippingPlaceCode"] = "74010"
+    assert connector.validate(request, ListingState("ref-s")) == {}
+    item["salePrice"] = "129005"
+    assert "items[0].salePrice" in connector.validate(request, ListingState("ref-s"))
