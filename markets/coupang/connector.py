@@ -176,6 +176,11 @@ class CoupangConnector(BaseMarketConnector):
         if request.operation is Operation.CREATE:
             answer = self._client.call("POST", request.path, request.body)
             seller_product_id = answer.get("data")
+            if not seller_product_id:  # accepted, but which product? find() will tell
+                raise MarketUnavailable(
+                    "Coupang accepted the create without a sellerProductId; look it up by "
+                    "reference number"
+                )
             ids = self._ids_after_change(seller_product_id)
             return MarketAnswer(
                 status_code=200,

@@ -26,9 +26,10 @@ What it serves (paths under ``/v2/providers/seller_api/apis/api/v1/marketplace``
   body the contract refuses, else ``{"code": "SUCCESS", "data": sellerProductId}``. Like
   Coupang it does not refuse a second product with the same seller codes: ``creates`` counts
   them, and ``duplicates`` shows a client that created twice.
-- ``PUT /seller-products``: full update; 404 for an unknown ``sellerProductId``, 400 for a
-  changed ``displayCategoryCode`` or a left-out approved item. Once approved, the price and
-  quantity of existing items change only through the vendor-item calls (as Coupang says).
+- ``PUT /seller-products``: full update, items matched by ``sellerProductItemId`` (kept or
+  changed; without one, added; left out, deleted); 404 for an unknown ``sellerProductId``,
+  400 for a changed ``displayCategoryCode`` or a left-out approved item. The price and
+  quantity of an approved item change only through the vendor-item calls (as Coupang says).
 - ``GET /seller-products/{id}``: the product with each item's ``sellerProductItemId``,
   ``vendorItemId`` (once approved), ``externalVendorSku``, ``salePrice``,
   ``maximumBuyCount``.
@@ -229,19 +230,21 @@ class CoupangContractServer(ContractServer):
         errors = contract.fixed_errors(body, fixed)
         if errors:
             return 400, {}, _error(_message(errors), call)
-        by_id = {item.get("vendorItemId"): item for item in product["items"]}
-        sent_ids = {item.get("vendorItemId") for item in body["items"]}
-        if any(vid and vid not in sent_ids for vid in by_id):
+        # Modify Product: an item is kept or changed by its sellerProductItemId, added without
+        # one; an item left out is deleted, which an approved one (with a vendorItemId) cannot be.
+        held_items = {item["sellerProductItemId"]: item for item in product["items"]}
+        kept = {item.get("sellerProductItemId") for item in body["items"]}
+        if any(item.get("vendorItemId") and key not in kept for key, item in held_items.items()):
             return 400, {}, _error("vendorItem로 생성된 아이템은 삭제가 불가능합니다.", call)
         items = []
         for sent in body["items"]:
-            held = by_id.get(sent.get("vendorItemId")) if sent.get("vendorItemId") else None
+            held = held_items.get(sent.get("sellerProductItemId"))
             if held is None:
                 items.append(self._item(sent))
                 continue
             held["itemName"] = sent["itemName"]
             held["externalVendorSku"] = sent.get("externalVendorSku") or ""
-            if product["statusName"] != APPROVED:
+            if not held.get("vendorItemId"):  # approved: only the vendor-item calls change these
                 held["salePrice"] = int(sent["salePrice"])
                 held["maximumBuyCount"] = int(sent["maximumBuyCount"])
             items.append(held)

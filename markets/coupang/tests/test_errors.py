@@ -150,3 +150,18 @@ def test_a_price_change_beyond_the_range_needs_force(connector, server, content)
     )
     with pytest.raises(ListingRejected, match="forceSalePriceUpdate"):
         connector._client.call("PUT", unforced)
+
+
+def test_an_update_before_approval_keeps_its_items_and_changes_them(content):
+    with (
+        CoupangContractServer(approve=False) as server,
+        connector_for(config_for(server)) as connector,
+    ):
+        state = send(connector, Operation.CREATE, content, ListingState(content.reference_number))
+        before = {i["sellerProductItemId"] for i in server.product_of("ref-sneaker-001")["items"]}
+        cheaper = dataclasses.replace(content, price=119000, list_price=None)
+        send(connector, Operation.UPDATE, cheaper, state)
+        product = server.product_of(content.reference_number)
+        assert {i["sellerProductItemId"] for i in product["items"]} == before
+        assert server.market_view(content.reference_number)["price"] == 119000
+        assert server.creates[content.reference_number] == 1
