@@ -90,7 +90,7 @@ class CoupangConnector(BaseMarketConnector):
             redact=self.redact,
             transport=config.transport,
             timeout=config.timeout,
-            max_wait=float(settings.get("rate_limit_max_wait", 2.0)),
+            max_wait=_number(settings.get("rate_limit_max_wait"), 2.0),
             now=now,
         )
 
@@ -100,16 +100,16 @@ class CoupangConnector(BaseMarketConnector):
     # --- what is sent -----------------------------------------------------------------------
 
     def settings_problems(self) -> list[str]:
+        """Required settings missing or malformed, in plain words. Credentials are not
+        settings: a dry run needs none, and ``send`` without them raises ``MarketAuthError``."""
         settings = self.config.settings
         problems = [
             f"Missing {label}." for key, label in REQUIRED_SETTINGS.items() if not settings.get(key)
         ]
-        code = settings.get("outbound_shipping_place_code")
-        if code and not str(code).strip().isdigit():
-            problems.append("outbound_shipping_place_code must be a number.")
-        for key in ("access_key", "secret_key"):
-            if not self.config.credentials.get(key):
-                problems.append(f"Missing the credential {key} (WING > Open API key).")
+        for key in sorted(payload.NUMERIC_SETTINGS | {"default_stock"}):
+            value = settings.get(key)
+            if value not in (None, "") and not str(value).strip().isdigit():
+                problems.append(f"{key} must be a whole number, not {value!r}.")
         return problems
 
     def request_for(
@@ -288,6 +288,13 @@ class CoupangConnector(BaseMarketConnector):
             "vendorItemIds": vendor_items,
             "sellerProductItemIds": product_items,
         }
+
+
+def _number(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _seller_product_id(state: ListingState) -> int | None:

@@ -87,6 +87,12 @@ def skus(reference_number: str, variants: Sequence[ListingVariant]) -> list[str]
     ]
 
 
+def default_stock(settings: Mapping[str, Any]) -> int:
+    """The account's ``default_stock`` (99 when unset or not a whole number)."""
+    value = str(settings.get("default_stock", DEFAULT_STOCK)).strip()
+    return int(value) if value.isdigit() else DEFAULT_STOCK
+
+
 def stock_of(variant: ListingVariant, settings: Mapping[str, Any]) -> int:
     """Pieces to offer: the count on hand, the account's ``default_stock`` for products bought
     after the order, 0 when sold out."""
@@ -94,7 +100,7 @@ def stock_of(variant: ListingVariant, settings: Mapping[str, Any]) -> int:
         return 0
     if variant.stock_type == "stock_in_hand" and variant.stocks is not None:
         return max(0, min(int(variant.stocks), contract.QUANTITY_MAX))
-    return int(settings.get("default_stock", DEFAULT_STOCK))
+    return default_stock(settings)
 
 
 def sale_started_at(now: datetime | None = None) -> str:

@@ -128,7 +128,7 @@ class CoupangPreparer:
             for kind, values in (("color", draft["colors"]), ("size", draft["sizes"]))
             for position, value in enumerate(values, start=1)
         )
-        default_stock = int(settings.get("default_stock", payload.DEFAULT_STOCK))
+        default_stock = payload.default_stock(settings)
         return ListingContent(
             reference_number=draft["reference_number"],
             source_key=draft["source_key"],

@@ -79,17 +79,19 @@ def test_server_errors_and_timeouts_are_retryable(content):
             connector.find(content.reference_number)
 
 
-def test_missing_keys_are_an_auth_error_and_a_settings_problem(server, content):
+def test_missing_keys_are_an_auth_error_but_no_settings_problem(server, content):
     with connector_for(config_for(server, credentials={})) as connector:
-        assert any("access_key" in p for p in connector.settings_problems())
-        with pytest.raises(MarketAuthError):
+        assert connector.settings_problems() == []  # a dry run needs no keys
+        with pytest.raises(MarketAuthError, match="access_key"):
             connector.find(content.reference_number)
 
 
-def test_settings_problems_name_what_is_missing(server):
-    with connector_for(config_for(server, settings={"return_center_code": ""})) as connector:
+def test_settings_problems_name_what_is_missing_or_malformed(server):
+    broken = {"return_center_code": "", "default_stock": "lots", "rate_limit_max_wait": "x"}
+    with connector_for(config_for(server, settings=broken)) as connector:
         problems = connector.settings_problems()
-    assert len(problems) == 1 and "return center code" in problems[0]
+    assert len(problems) == 2
+    assert "return center code" in problems[0] and "default_stock" in problems[1]
 
 
 def test_messages_become_field_errors_when_they_name_fields():
