@@ -7,8 +7,8 @@ and every input it used are stored with the product on that account and go with 
 (why this price).
 
 In ``partial`` the CONVERT stage does not run, so products whose source record changed since
-they were converted get their facts and drafts refreshed here from the new record (cost and
-stock reach every market hourly; a changed title waits for the next full run's translation).
+they were converted get their facts, drafts and translations refreshed here from the new
+record, so cost and stock reach every market hourly.
 A product whose competitor look-up failed keeps its last price: listing at the full target
 because a page could not be read would be the costly mistake.
 """
@@ -31,6 +31,7 @@ from ..models import PipelineProduct, ProductState
 from ..products import current_hashes, current_records, products_of
 from .convert import facts_refresh
 from .prepare import products_prepare
+from .translate import products_translate
 
 FIELDS = ("price", "currency", "price_decision", "errors")
 
@@ -118,7 +119,11 @@ def _refresh_changed(supplier: str, rows, accounts) -> list:
     records = current_records(supplier, [r.source_id for r in stale])
     facts_refresh(supplier, stale, records)
     raws = {source_id: record.raw for source_id, record in records.items()}
-    products_prepare([r for r in stale if r.facts is not None], accounts, raws, Preparers())
+    preparers = Preparers()
+    products_prepare([r for r in stale if r.facts is not None], accounts, raws, preparers)
+    # A changed text (a description that lists the sizes left) is translated now, so stock
+    # reaches every market within the hour, not at the next full run.
+    products_translate(supplier, [r for r in stale if r.facts is not None], accounts, preparers)
     return stale
 
 

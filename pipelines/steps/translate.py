@@ -36,9 +36,18 @@ from ..products import products_of
 def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[str, Any]:
     unit = collect_unit_for(partition)
     rows = products_of(unit, active_only=True)
-    preparers = Preparers()
-    done_rows, needs_human, cached = [], 0, 0
-    for account in run_accounts(ctx.params, markets):
+    counts = products_translate(unit.supplier, rows, run_accounts(ctx.params, markets))
+    ctx.add_items(counts["items"])
+    return counts
+
+
+def products_translate(supplier: str, rows, accounts, preparers: Preparers | None = None) -> dict:
+    """Translate the drafts of ``rows`` on every account whose market needs it, where their
+    texts or glossary changed (or a person is awaited). Returns counts: items, needs_human,
+    cached."""
+    preparers = preparers or Preparers()
+    counts = {"items": 0, "needs_human": 0, "cached": 0}
+    for account in accounts:
         if not needs_translation(account):
             continue
         language = capabilities_of(account).language
@@ -65,13 +74,13 @@ def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> d
             )
             for state, texts, _, digest in items:
                 done = [next(results) for _ in texts]
-                cached += sum(t.cached for t in done)
+                counts["cached"] += sum(t.cached for t in done)
                 state.needs_human = any(t.needs_human for t in done)
                 state.texts = [t.text if t.text is not None else (t.draft or "") for t in done]
                 state.translate_hash = digest
                 state.errors = {k: v for k, v in state.errors.items() if k != "translate"}
                 if state.needs_human:
-                    needs_human += 1
+                    counts["needs_human"] += 1
                     untranslated = [t.source_text for t in done if t.needs_human]
                     state.errors["translate"] = "needs human translation: " + " | ".join(
                         untranslated
@@ -79,10 +88,9 @@ def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> d
         market_products_save(
             [item[0] for item in todo], ["texts", "needs_human", "translate_hash", "errors"]
         )
-        _hub_write(unit.supplier, account, language, todo)
-        done_rows += todo
-    ctx.add_items(len(done_rows))
-    return {"items": len(done_rows), "needs_human": needs_human, "cached": cached}
+        _hub_write(supplier, account, language, todo)
+        counts["items"] += len(todo)
+    return counts
 
 
 def _hub_write(supplier: str, account, language: str, todo) -> None:
