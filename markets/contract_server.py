@@ -13,7 +13,10 @@ Faults, applied before ``route`` (so a fault never half-applies a request):
 - ``fault_rate(rate, seed)``: that share of calls fail at random (half 500, half a timeout:
   the answer is held ``stall_seconds`` past the client's timeout), reproducible by ``seed``;
 - ``rate_limit(per_second, burst)``: a token bucket per client key (``client_key(call)``);
-  beyond it the market's own 429 (``rate_limited(call)``).
+  beyond it the market's own 429 (``rate_limited(call)``);
+- ``lose_answers(times, path_part)``: the next calls whose path holds ``path_part`` are done
+  (a create is created), but their answer is held past the client's timeout: what a process
+  killed mid-call, or a network cut after sending, leaves behind.
 
 Only loopback: the server binds 127.0.0.1, port 0, and stops with the ``with`` block.
 """
@@ -21,13 +24,16 @@ Only loopback: the server binds 127.0.0.1, port 0, and stops with the ``with`` b
 from __future__ import annotations
 
 import json
+import pickle
 import random
+import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, dict[str, str], Any]
@@ -50,8 +56,25 @@ class Call:
         return self.headers.get(name.lower(), "")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Says nothing when a client hung up first (a timeout test's stalled answer)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class ContractServer:
-    """Base of the local market servers. Use as a context manager; ``base_url`` is its URL."""
+    """Base of the local market servers. Use as a context manager; ``base_url`` is its URL.
+
+    ``persistent`` names the attributes that hold what the market knows (its products, ids,
+    keys): ``state_save`` and ``state_load`` keep them between two processes, so a demo that
+    starts the server anew each run still talks to the same market.
+    """
+
+    persistent: ClassVar[tuple[str, ...]] = ("creates",)
 
     def __init__(self, *, stall_seconds: float = 3.0) -> None:
         self.lock = threading.RLock()
@@ -59,6 +82,7 @@ class ContractServer:
         self.hits: list[tuple[str, str, int]] = []
         self.stall_seconds = stall_seconds
         self._fail: list[int] = []
+        self._lose: list[str] = []
         self._fault_rate = 0.0
         self._random = random.Random(0)
         self._bucket_rate: float | None = None
@@ -77,8 +101,7 @@ class ContractServer:
         self.stop()
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
+        server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server = server
         # A short poll: shutdown() waits for it, at the end of every test.
         self._thread = threading.Thread(
@@ -108,6 +131,10 @@ class ContractServer:
     def fail_next(self, status: int = 500, times: int = 1) -> None:
         with self.lock:
             self._fail.extend([status] * times)
+
+    def lose_answers(self, times: int = 1, path_part: str = "") -> None:
+        with self.lock:
+            self._lose.extend([path_part] * times)
 
     def fault_rate(self, rate: float, *, seed: int = 0) -> None:
         with self.lock:
@@ -139,6 +166,14 @@ class ContractServer:
 
     def answer(self, call: Call) -> Answer:
         with self.lock:
+            lost = next((i for i, part in enumerate(self._lose) if part in call.path), None)
+            if lost is not None:
+                del self._lose[lost]
+        if lost is not None:
+            self.route(call)
+            time.sleep(self.stall_seconds)
+            return 504, {}, {"message": "Gateway Timeout"}
+        with self.lock:
             injected = self._fail.pop(0) if self._fail else None
             stall = False
             if injected is None and self._fault_rate and self._random.random() < self._fault_rate:
@@ -168,6 +203,27 @@ class ContractServer:
             return False
         self._buckets[key] = (tokens - 1, now)
         return True
+
+
+def state_save(server: Any, path: Path) -> None:
+    """Write the ``persistent`` attributes of a contract server (read under its ``lock``) to
+    ``path``, a file this process made and owns."""
+    with server.lock:
+        data = {name: getattr(server, name) for name in server.persistent}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(data))
+
+
+def state_load(server: Any, path: Path) -> bool:
+    """Read back what ``state_save`` wrote (before the server starts); False when nothing."""
+    if not path.exists():
+        return False
+    data = pickle.loads(path.read_bytes())  # our own file, written by state_save
+    with server.lock:
+        for name in server.persistent:
+            if name in data:
+                setattr(server, name, data[name])
+    return True
 
 
 def _handler_for(server: ContractServer):

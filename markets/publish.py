@@ -55,6 +55,11 @@ log = logging.getLogger("yooini.markets")
 
 MODES = ("full", "partial")
 _CHUNK = 500
+# A market that fails this many listings in a row is taken to be down: the rest wait for the
+# engine's retry of the stage instead of being tried one by one.
+UNAVAILABLE_IN_A_ROW = 5
+SEND_ATTEMPTS = 3  # tries of one request that the market answered with a passing failure
+SEND_BACKOFF = 0.2  # seconds before the second try; doubled before each next one
 _ID_OPERATIONS = (Operation.UPDATE, Operation.PRICE, Operation.STOCK, Operation.RESUME)
 
 
@@ -126,6 +131,8 @@ def listing_publish_many(
         if account.dry_run:
             return _dry_run(account, connector, plans, existing, decision_of)
         results: list[PublishResult] = []
+        unavailable: MarketUnavailable | None = None
+        in_a_row = 0
         for content, plan in plans:
             listing = existing.get(content.reference_number)
             if isinstance(plan, PublishResult):
@@ -133,16 +140,20 @@ def listing_publish_many(
             elif not plan.steps:
                 results.append(PublishResult(plan.action, listing, plan.reason or None))
             else:
-                results.append(
-                    _publish_live(
-                        connector,
-                        account,
-                        listing,
-                        content,
-                        plan,
-                        decision_of.get(content.reference_number),
+                try:
+                    decision = decision_of.get(content.reference_number)
+                    results.append(
+                        _publish_live(connector, account, listing, content, plan, decision)
                     )
-                )
+                    in_a_row = 0
+                except MarketUnavailable as exc:
+                    # This listing waits for the stage's retry; the others go on, so every
+                    # attempt makes progress however flaky the market is.
+                    unavailable, in_a_row = exc, in_a_row + 1
+                    if in_a_row >= UNAVAILABLE_IN_A_ROW:
+                        break
+        if unavailable is not None:
+            raise unavailable
         return results
 
 
@@ -451,7 +462,7 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
         )
         return text, 0
     try:
-        answer = connector.send(request, state)
+        answer = _send_retrying(connector, request, state)
     except ListingRejected as exc:
         operation = request.operation
         if not switched and operation is Operation.CREATE and exc.conflict == "exists":
@@ -525,6 +536,24 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
         listing.updated_at = get_clock().now()
         listing.save()
     return None, 1
+
+
+def _send_retrying(connector, request: MarketRequest, state: ListingState):
+    """``connector.send``, tried again (a few times, briefly) when the market answered with a
+    passing failure (a 5xx, a 429 whose wait is short). A create that got no answer at all (a
+    timeout) is never sent again here: the market may have taken it."""
+    max_wait = getattr(getattr(connector, "config", None), "max_wait", 5.0)
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            return connector.send(request, state)
+        except MarketUnavailable as exc:
+            answered = exc.status_code is not None
+            wait = exc.retry_after if exc.retry_after is not None else SEND_BACKOFF * 2**attempt
+            last = attempt + 1 == SEND_ATTEMPTS
+            if last or wait > max_wait or (request.operation is Operation.CREATE and not answered):
+                raise
+            get_clock().sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def _write_intent(listing: Listing, request: MarketRequest) -> ListingRequest:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from markets.buyma.master import buyma_master_ensure
@@ -184,3 +185,55 @@ def _supplier(name: str, kind: str, wanted: dict) -> Supplier:
         return supplier_create(name=name, kind=kind, settings=wanted)
     supplier.settings = {**supplier.settings, **wanted}
     return supplier_save(supplier=supplier)
+
+
+# The seller's own details per sample market, beyond what its server hands out ({base_url}:
+# the sample's own server, which also serves BUYMA's search pages for competitor prices).
+LIVE_SELLER: dict[str, dict] = {
+    "buyma": {
+        **SAMPLE_ACCOUNT_SETTINGS,
+        "search_base_url": "{base_url}",
+        "search_delay_seconds": 0,
+    },
+}
+
+
+def live_accounts_configure(served: dict[str, tuple], base_url: str) -> list[str]:
+    """A live account per served market (``live-<kind>``), pointing at its server as it runs
+    now (the port changes from run to run); credentials are set when the account is made.
+    Returns the account names."""
+    sample_credentials_key()
+    names = []
+    for kind, (settings_now, credentials) in served.items():
+        name = f"live-{kind}"
+        extra = {
+            key: value.replace("{base_url}", base_url) if isinstance(value, str) else value
+            for key, value in LIVE_SELLER.get(kind, {}).items()
+        }
+        account = MarketAccount.objects.filter(name=name).first()
+        if account is None:
+            account = market_account_create(
+                name=name,
+                market=kind,
+                dry_run=False,
+                settings={**extra, **settings_now},
+                credentials=credentials,
+            )
+        account.settings = {**extra, **account.settings, **settings_now}
+        market_account_save(account=account)
+        names.append(name)
+    return names
+
+
+def sample_credentials_key() -> None:
+    """Live accounts keep credentials, encrypted with ``YOOINI_CREDENTIALS_KEY``. Without one
+    in the environment the sample makes its own, kept in ``var/sample/credentials.key`` (for
+    the sample's accounts only: a real deployment sets the variable, for every process)."""
+    if settings.YOOINI_CREDENTIALS_KEY:
+        return
+    path = Path(settings.YOOINI_VAR_DIR) / "sample" / "credentials.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    settings.YOOINI_CREDENTIALS_KEY = path.read_text().strip()

@@ -76,6 +76,18 @@ _EDITABLE_SKIP = ("control", "id", "reference_number", *contract.FIXED_ONCE_PUBL
 class BuymaContractServer:
     """See the module docstring. Start on enter, stop on exit."""
 
+    # What BUYMA knows, kept between processes by ``markets.contract_server.state_save``.
+    persistent = (
+        "creates",
+        "products",
+        "client_id",
+        "client_secret",
+        "webhook_secret",
+        "_access",
+        "_refresh",
+        "_ids",
+    )
+
     def __init__(
         self,
         *,
@@ -418,3 +430,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args) -> None:  # quiet
         return
+
+
+def sample_market() -> tuple[BuymaContractServer, Callable[[], tuple[dict, dict]]]:
+    """The server ``yooini sample --markets buyma`` runs, and how its account is made of it:
+    (settings, credentials) once the server is started."""
+    server = BuymaContractServer()
+    return server, lambda: ({"base_url": server.base_url}, server.issue_tokens())

@@ -47,14 +47,12 @@ vendor item ids. ``market_view(reference_number)``: ``{"price", "stock", "on_sal
 from __future__ import annotations
 
 import itertools
-import sys
-import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from markets.contract_server import Answer, Call, ContractServer, _handler_for
+from markets.contract_server import Answer, Call, ContractServer
 
 from . import contract, signature
 
@@ -68,6 +66,8 @@ WAITING = "승인대기중"
 
 class CoupangContractServer(ContractServer):
     """See the module docstring."""
+
+    persistent = ("creates", "products", "keys", "access_key", "secret_key", "vendor_id", "_ids")
 
     def __init__(
         self,
@@ -85,16 +85,6 @@ class CoupangContractServer(ContractServer):
         self.products: dict[int, dict[str, Any]] = {}
         self.bodies: list[Any] = []
         self._ids = itertools.count(1_000_000_001)
-
-    def start(self) -> None:
-        """As the base, polling for shutdown every 20 ms instead of 500 (fast test teardown)."""
-        server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
 
     def credentials(self) -> dict[str, str]:
         return {"access_key": self.access_key, "secret_key": self.secret_key}
@@ -310,14 +300,6 @@ class CoupangContractServer(ContractServer):
         return 200, {}, {"code": "SUCCESS", "message": "", "data": None}
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """Says nothing when a client hung up first (a timeout test's stalled answer)."""
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def _message(errors: dict[str, list[str]]) -> str:
     return "; ".join(
         f"{field}: {', '.join(messages)}" for field, messages in sorted(errors.items())
@@ -326,3 +308,24 @@ def _message(errors: dict[str, list[str]]) -> str:
 
 def _error(message: str, call: Call) -> dict[str, Any]:
     return {"code": "ERROR", "message": message, "transactionId": uuid.uuid4().hex}
+
+
+# A seller's own details, as filled in once in the account (``yooini sample`` uses these).
+SAMPLE_SELLER = {
+    "vendor_user_id": "sample-seller",
+    "return_center_code": "1000274592",
+    "outbound_shipping_place_code": "74010",
+    "return_charge_name": "반품담당",
+    "company_contact_number": "02-1234-5678",
+    "return_zip_code": "06236",
+    "return_address": "서울특별시 강남구 테헤란로 1",
+    "return_address_detail": "2층",
+    "delivery_company_code": "CJGLS",
+}
+
+
+def sample_market() -> tuple[CoupangContractServer, Callable[[], tuple[dict, dict]]]:
+    """The server ``yooini sample --markets coupang`` runs, and how its account is made of it:
+    (settings, credentials) once the server is started."""
+    server = CoupangContractServer()
+    return server, lambda: ({**server.settings(), **SAMPLE_SELLER}, server.credentials())

@@ -42,15 +42,12 @@ listing as held: ``managedCode``, ``body``, ``isSell``, ``price``, ``stock``, ``
 from __future__ import annotations
 
 import secrets
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from markets.contract_server import Answer, Call, ContractServer, _handler_for
+from markets.contract_server import Answer, Call, ContractServer
 
 from . import contract
 from .auth import MAX_SKEW, TokenRefused, ssi_parse, token_check
@@ -60,6 +57,16 @@ from .contract import SELL_STATUS as SELL_STATUS_PATH
 
 class GmarketContractServer(ContractServer):
     """See the module docstring."""
+
+    persistent = (
+        "creates",
+        "goods",
+        "master_id",
+        "secret_key",
+        "seller_ids",
+        "domain",
+        "_next_goods_no",
+    )
 
     def __init__(
         self,
@@ -87,17 +94,6 @@ class GmarketContractServer(ContractServer):
         self.bodies: list[tuple[str, str, Any]] = []
         self._next_goods_no = 2_375_980_000
         self._searches: deque[float] = deque()
-
-    def start(self) -> None:
-        """As the base, polling for shutdown every 10 ms instead of 500 (fast teardown), and
-        quiet about clients that hung up."""
-        server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
 
     # --- what a test hands its connector ------------------------------------------------
 
@@ -306,15 +302,6 @@ class GmarketContractServer(ContractServer):
         return 200, {}, {"goods": found, "totalCount": len(found), "resultCode": 0}
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client that hung up (its timeout ran out mid-answer) is expected in tests: no
-    traceback for it."""
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def _unauthorized(message: str) -> Answer:
     return 401, {}, {"status": {"message": message, "status_code": 401}}
 
@@ -359,3 +346,12 @@ def _accepted(goods_no: int) -> Answer:
 
 def _missing() -> Answer:
     return 200, {}, {"resultCode": 1000, "message": "[GMKT] 상품이 없습니다."}
+
+
+def sample_market() -> tuple[GmarketContractServer, Callable[[], tuple[dict, dict]]]:
+    """The server ``yooini sample --markets gmarket`` runs, and how its account is made of it:
+    (settings, credentials) once the server is started."""
+    server = GmarketContractServer()
+    # A seller's ESM+ address book and dispatch policy numbers, as filled in once.
+    seller = {"shipping_place_no": 1201, "dispatch_policy_no": 3301, "return_address_no": 4401}
+    return server, lambda: ({**server.settings(), **seller}, server.credentials())

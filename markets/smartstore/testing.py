@@ -50,18 +50,17 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
-import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 import bcrypt
 
-from markets.contract_server import Answer, Call, ContractServer, _handler_for
+from markets.contract_server import Answer, Call, ContractServer
 
 from . import contract
 from .signature import TIMESTAMP_VALIDITY_MS, signature_matches
@@ -114,6 +113,17 @@ class NaverContractServer(ContractServer):
     """See the module docstring. ``clock`` is the server's time (Unix seconds)."""
 
     default_rate = 5.0
+    persistent = (
+        "creates",
+        "products",
+        "issued",
+        "tokens_issued",
+        "client_id",
+        "client_secret",
+        "_tokens",
+        "_numbers",
+        "_option_ids",
+    )
 
     def __init__(
         self,
@@ -139,17 +149,6 @@ class NaverContractServer(ContractServer):
         self._ip_denied = False
         self._numbers = itertools.count(10_000_000_001)
         self._option_ids = itertools.count(50_000_000_001)
-
-    def start(self) -> None:
-        """As the base, polling for shutdown every 20 ms instead of 500 (each test starts and
-        stops a server; the base's poll interval would add half a second to every test)."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
 
     # --- helpers for tests -----------------------------------------------------------------
 
@@ -578,3 +577,10 @@ def _public(product: dict) -> dict:
         "originProduct": json.loads(json.dumps(product["originProduct"])),
         "smartstoreChannelProduct": channel,
     }
+
+
+def sample_market() -> tuple[NaverContractServer, Callable[[], tuple[dict, dict]]]:
+    """The server ``yooini sample --markets smartstore`` runs, and how its account is made of
+    it: (settings, credentials) once the server is started."""
+    server = NaverContractServer()
+    return server, lambda: (server.settings(), server.credentials())

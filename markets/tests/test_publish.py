@@ -259,12 +259,29 @@ def test_429_beyond_the_bound_raises_retryable_and_records(buyma_server, buyma_a
     assert buyma_server.creates["okm-814101"] == 1
 
 
-def test_5xx_raises_retryable(buyma_server, buyma_account):
+def test_a_passing_5xx_is_tried_again_and_a_lasting_one_raises_retryable(
+    buyma_server, buyma_account
+):
     buyma_server.fail_next(503)
+    assert listing_publish(account=buyma_account, content=make_content()).action == "created"
+    assert [h[2] for h in product_hits(buyma_server)] == [503, 201]
+
+    buyma_server.fail_next(503, times=3)
     with pytest.raises(MarketUnavailable) as caught:
-        listing_publish(account=buyma_account, content=make_content())
+        listing_publish(account=buyma_account, content=make_content("okm-2"))
     assert caught.value.status_code == 503
-    assert ListingRequest.objects.get().status_code == 503
+    assert ListingRequest.objects.order_by("-id").first().status_code == 503
+    assert buyma_server.duplicates == 0
+
+
+def test_an_unavailable_listing_waits_and_the_others_go_on(buyma_server, buyma_account):
+    buyma_server.fail_next(503, times=3)  # the first content's three tries
+    with pytest.raises(MarketUnavailable):
+        listing_publish_many(buyma_account, [make_content("okm-1"), make_content("okm-2")])
+    assert buyma_server.creates == {"okm-2": 1}
+    results = listing_publish_many(buyma_account, [make_content("okm-1"), make_content("okm-2")])
+    assert [r.action for r in results] == ["created", "unchanged"]
+    assert buyma_server.duplicates == 0
 
 
 class Crash(BaseException):

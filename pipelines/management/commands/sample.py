@@ -1,4 +1,5 @@
-"""``yooini sample``: the BUYMA pipeline end to end on the bundled sample, offline."""
+"""``yooini sample``: the BUYMA pipeline end to end on the bundled sample, offline; with
+``--markets``, ``product_sync`` listing live on local contract servers of several markets."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from media.storage import media_root
 from orchestrator.console import console, print_summary, run_with_progress
 from orchestrator.management.base import EngineCommand, add_run_options
 from orchestrator.services.batches import BatchConflict, batch_start
+from pipelines.sample.markets import MARKETS, markets_served
 from pipelines.sample_run import (
     ACCOUNT,
     UNITS,
     SampleState,
+    live_accounts_configure,
     sample_configure,
     sample_served,
     state_path,
@@ -41,6 +44,11 @@ class Command(EngineCommand):
             help="before running, change the price of this share of the sample's products "
             "(e.g. 0.05), as a mall does between two runs",
         )
+        parser.add_argument(
+            "--markets",
+            help=f"list live on these markets' local contract servers instead ({','.join(MARKETS)}"
+            "), with product_sync: the code path of real accounts",
+        )
         add_run_options(parser)
 
     def handle(self, *args, **opts):
@@ -57,6 +65,7 @@ class Command(EngineCommand):
             if not 0 < opts["reprice"] <= 1:
                 raise CommandError("--reprice must be a share in (0, 1], e.g. 0.05")
             state.reprices.append(opts["reprice"])
+        kinds = _markets(opts["markets"])
         catalog = state.catalog()
         port = state.free_port()
         state.save(path)
@@ -72,17 +81,23 @@ class Command(EngineCommand):
                 # Listings need http(s) image URLs: the sample server serves the stored ones.
                 settings.YOOINI_MEDIA_PUBLIC_URL = f"{base_url}/media/"
             sample_configure(base_url, list(catalog.brands))
+            workflow, accounts = "buyma", [ACCOUNT]
+            if kinds:
+                served = stack.enter_context(markets_served(kinds, path.parent / "markets"))
+                workflow, accounts = "product_sync", live_accounts_configure(served, base_url)
             try:
                 started = batch_start(
-                    "buyma", mode=opts["mode"], params={"units": UNITS, "account": ACCOUNT}
+                    workflow,
+                    mode=opts["mode"],
+                    params={"units": UNITS, "account": ",".join(accounts)},
                 )
             except BatchConflict as exc:
                 raise CommandError(str(exc)) from exc
             verb = "resuming" if started.resumed else "started"
             console.print(
-                f"{verb} batch [bold]{started.batch.id}[/] of buyma in mode {opts['mode']} on the "
-                f"sample ({len(catalog)} mall products, {len(catalog.brands)} brands) at "
-                f"{base_url}"
+                f"{verb} batch [bold]{started.batch.id}[/] of {workflow} in mode {opts['mode']} "
+                f"on the sample ({len(catalog)} mall products, {len(catalog.brands)} brands) at "
+                f"{base_url}, listing on {', '.join(accounts)}"
             )
             batch = run_with_progress(
                 started.batch.id,
@@ -92,5 +107,17 @@ class Command(EngineCommand):
             )
         print_summary(batch)
         print_stage_table(batch)
-        print_outputs(batch, accounts=[ACCOUNT])
+        print_outputs(batch, accounts=accounts)
         sys.exit(0 if batch.status == "COMPLETED" else 1)
+
+
+def _markets(value: str | None) -> list[str]:
+    if not value:
+        return []
+    kinds = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in MARKETS]
+    if unknown:
+        raise CommandError(
+            f"--markets: no sample market {', '.join(unknown)} (choose from {', '.join(MARKETS)})"
+        )
+    return kinds
