@@ -119,7 +119,9 @@ class MarketAuthError(MarketError):
 class PublishResult:
     """What ``listing_publish`` did for one content.
 
-    ``action``: created, updated, price, stock, suspended, unchanged, skipped or failed.
+    ``action``: created, updated, price, stock, suspended, resume, unchanged, skipped,
+    failed (refused: not sent again until the content changes) or unavailable (the market
+    could not take it now: sent again by the stage's retry).
     """
 
     action: str

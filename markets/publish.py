@@ -71,6 +71,23 @@ class _Plan:
     reason: str = ""
 
 
+def _unavailable(listing, exc: MarketUnavailable | None) -> PublishResult:
+    text = str(exc) if exc else "not tried: the market failed several listings in a row"
+    return PublishResult("unavailable", listing, text, detail={"unavailable": exc})
+
+
+def unavailable_error(results: Sequence[PublishResult]) -> MarketUnavailable | None:
+    """The error to raise once a batch's results are recorded when some listings could not
+    reach the market (the one asking for the longest wait), or None."""
+    waiting = [r for r in results if r.action == "unavailable"]
+    if not waiting:
+        return None
+    errors = [r.detail["unavailable"] for r in waiting if r.detail.get("unavailable")]
+    if not errors:
+        return MarketUnavailable("the market failed several listings in a row")
+    return max(errors, key=lambda e: e.retry_after or 0)
+
+
 def listing_publish(
     *,
     account: MarketAccount | str,
@@ -83,9 +100,13 @@ def listing_publish(
     """Create, update, reprice, restock, suspend or resume one listing (see the module
     docstring). ``transport`` (an httpx transport) is for tests."""
     decisions = {content.reference_number: price_decision} if price_decision is not None else None
-    return listing_publish_many(
+    results = listing_publish_many(
         account, [content], mode, decisions, suspend=suspend, transport=transport
-    )[0]
+    )
+    error = unavailable_error(results)
+    if error is not None:
+        raise error
+    return results[0]
 
 
 def listing_publish_many(
@@ -100,7 +121,9 @@ def listing_publish_many(
     """``listing_publish`` for many contents of one account: existing listings are loaded in
     one query per 500, and dry runs write in bulk. ``decisions`` (price decisions) is a
     mapping by reference number or a sequence aligned with ``contents``; so may ``suspend`` be
-    (one flag for all, or one per content). Results are in the order of ``contents``.
+    (one flag for all, or one per content). Results are in the order of ``contents``; a
+    listing the market could not take now (5xx, timeout, rate limit) is ``unavailable``, and
+    the caller raises ``unavailable_error(results)`` once it has recorded the others.
 
     Settings the account lacks (the market's connector names them) fail every content with a
     message naming them; nothing is sent.
@@ -131,7 +154,6 @@ def listing_publish_many(
         if account.dry_run:
             return _dry_run(account, connector, plans, existing, decision_of)
         results: list[PublishResult] = []
-        unavailable: MarketUnavailable | None = None
         in_a_row = 0
         for content, plan in plans:
             listing = existing.get(content.reference_number)
@@ -149,11 +171,14 @@ def listing_publish_many(
                 except MarketUnavailable as exc:
                     # This listing waits for the stage's retry; the others go on, so every
                     # attempt makes progress however flaky the market is.
-                    unavailable, in_a_row = exc, in_a_row + 1
+                    in_a_row += 1
+                    results.append(_unavailable(listing, exc))
                     if in_a_row >= UNAVAILABLE_IN_A_ROW:
                         break
-        if unavailable is not None:
-            raise unavailable
+        # The market looks down: what was not tried waits too.
+        results += [
+            _unavailable(existing.get(c.reference_number), None) for c, _ in plans[len(results) :]
+        ]
         return results
 
 

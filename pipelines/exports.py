@@ -9,7 +9,8 @@ from markets.models import MarketAccount
 from media.storage import storage_get
 
 from .market_products import Preparers
-from .models import MarketProduct, ProductState
+from .models import MarketProduct
+from .products import product_unavailable
 from .steps.register import not_ready_reason
 
 
@@ -29,7 +30,7 @@ def account_contents(account: MarketAccount) -> tuple[list[ListingContent], int]
             state.texts,
             state.price,
             [storage.public_url(key) for key in row.images],
-            gone=row.state != ProductState.ACTIVE,
+            gone=product_unavailable(row),
             settings=account.settings,
         )
         contents.append(dataclasses.replace(content, source_key=row.key))

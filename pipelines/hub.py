@@ -57,7 +57,7 @@ def hub_write(
     changed = []
     for item in published:
         listing = item.result.listing
-        if not isinstance(listing, Listing):
+        if not isinstance(listing, Listing) or listing.pk is None:
             continue
         entry = {
             "status": HUB_STATUS.get(listing.status, listing.status),
@@ -71,15 +71,26 @@ def hub_write(
             "last_error": listing.last_error or "",
         }
         entries[item.source_id] = {**entry, "accounts": {account.name: entry}}
-        if item.result.action in CHANGED:
-            changed.append(item)
+        changed.append(item)
     source_data_market_update_many(source_system=supplier, market=account.market, entries=entries)
+    # A listing's record is written when the listing changed, and when it has none yet (a
+    # run that stopped between the market's answer and here left it out).
+    recorded = _current_ids(_system(account), [i.content.reference_number for i in changed])
+    changed = [
+        i
+        for i in changed
+        if i.result.action in CHANGED or i.content.reference_number not in recorded
+    ]
     if changed:
         _listing_records(supplier, account, changed, batch_id)
 
 
+def _system(account: MarketAccount) -> str:
+    return f"listing:{account.name}"[:50]
+
+
 def _listing_records(supplier, account, changed: Sequence[Published], batch_id: str) -> None:
-    system = f"listing:{account.name}"[:50]
+    system = _system(account)
     records = [
         SourceRecord(
             source_type=SourceType.MARKET_LISTING,

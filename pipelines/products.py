@@ -68,6 +68,11 @@ def products_seen(unit: CollectUnit, records: Iterable[SupplierRecord], *, batch
         )
 
 
+def product_unavailable(row: PipelineProduct) -> bool:
+    """Nothing of the product can be bought: gone from the supplier, or sold out there."""
+    return row.state != ProductState.ACTIVE or bool((row.facts or {}).get("sold_out"))
+
+
 def card_of_record(record: SupplierRecord) -> str:
     """What a mall's listing card would show of this product: its price and buyable sizes."""
     options = (record.raw or {}).get("options") or []

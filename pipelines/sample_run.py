@@ -198,13 +198,14 @@ LIVE_SELLER: dict[str, dict] = {
 }
 
 
-def live_accounts_configure(served: dict[str, tuple], base_url: str) -> list[str]:
+def live_accounts_configure(served: dict, base_url: str) -> list[str]:
     """A live account per served market (``live-<kind>``), pointing at its server as it runs
     now (the port changes from run to run); credentials are set when the account is made.
     Returns the account names."""
     sample_credentials_key()
     names = []
-    for kind, (settings_now, credentials) in served.items():
+    for kind, market in served.items():
+        settings_now, credentials = market.settings, market.credentials
         name = f"live-{kind}"
         extra = {
             key: value.replace("{base_url}", base_url) if isinstance(value, str) else value

@@ -41,7 +41,7 @@ What it serves (paths under ``/v2/providers/seller_api/apis/api/v1/marketplace``
 Faults: inherited ``fail_next``, ``fault_rate``, ``rate_limit(10)`` (Coupang's 429 with
 ``Retry-After``); ``fail_next(403)`` answers the gateway's HTML "Access Denied". With
 ``approve=False`` products wait for ``approve(seller_product_id)`` before their items get
-vendor item ids. ``market_view(reference_number)``: ``{"price", "stock", "on_sale"}``.
+vendor item ids. ``view(reference_number)``: ``{"price", "stock", "on_sale"}``.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ class CoupangContractServer(ContractServer):
             held = [p for p in self.products.values() if p["reference"] == reference_number]
             return held[-1] if held else None
 
-    def market_view(self, reference_number: str) -> dict[str, Any]:
+    def view(self, reference_number: str) -> dict[str, Any]:
+        """What the market holds: price, stock in all, on sale (as every market's server says)."""
         product = self.product_of(reference_number)
         assert product is not None, f"no product for {reference_number}"
         items = product["items"]

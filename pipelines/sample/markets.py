@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markets.contract_server import state_load, state_save
 
@@ -26,12 +28,22 @@ def account_name(kind: str) -> str:
     return f"sample-{kind}"
 
 
+@dataclass(frozen=True)
+class SampleMarket:
+    """A market served for the sample: its contract server and what its account needs."""
+
+    kind: str
+    server: Any
+    settings: dict[str, Any]
+    credentials: dict[str, str]
+
+
 @contextlib.contextmanager
-def markets_served(kinds: Sequence[str], state_dir: Path) -> Iterator[dict[str, tuple]]:
-    """Serve each market of ``kinds``; yields ``{kind: (settings, credentials)}`` for its
-    sample account. What each market holds is saved when the block ends, whatever happens."""
+def markets_served(kinds: Sequence[str], state_dir: Path) -> Iterator[dict[str, SampleMarket]]:
+    """Serve each market of ``kinds``; yields them by kind. What each market holds is saved
+    when the block ends, whatever happens."""
     with contextlib.ExitStack() as stack:
-        served: dict[str, tuple] = {}
+        served: dict[str, SampleMarket] = {}
         for kind in kinds:
             if kind not in MARKETS:
                 raise ValueError(f"the sample has no {kind!r} market; it has {', '.join(MARKETS)}")
@@ -40,5 +52,5 @@ def markets_served(kinds: Sequence[str], state_dir: Path) -> Iterator[dict[str, 
             state_load(server, path)
             stack.enter_context(server)
             stack.callback(state_save, server, path)
-            served[kind] = account()
+            served[kind] = SampleMarket(kind, server, *account())
         yield served

@@ -4,7 +4,8 @@ products whose supplier record changed since (so stock and cost reach every mark
 
 A product is prepared again when its source record changed, and every run while it has no
 draft: a blocked product (say, an unmapped category) is listed by the first run after a person
-fixes the mapping. A draft whose texts to translate changed loses its translation; a market in
+fixes the mapping. A product that sold out keeps its draft (its options as the market knows
+them), listed with every option out of stock. A draft whose texts to translate changed loses its translation; a market in
 the suppliers' language needs none (``texts`` is ``[]`` at once).
 """
 
@@ -44,6 +45,12 @@ def products_prepare(
             if raw is None:
                 continue
             facts = ProductFacts.from_dict(row.facts)
+            if facts.sold_out and state.draft is not None:
+                # A sold-out page often lists no options any more; the market still holds
+                # the ones it was given, so the draft keeps them, each sold out at listing.
+                state.prepare_hash = row.convert_hash
+                changed.append(state)
+                continue
             result = preparer.prepare(facts, raw)
             old_texts = preparer.texts(state.draft) if state.draft and translated else None
             state.draft = result.draft

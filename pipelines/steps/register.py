@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from markets.publish import listing_publish_many
+from markets.publish import listing_publish_many, unavailable_error
 from media.storage import Storage, storage_get
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
@@ -27,9 +27,10 @@ from suppliers.selectors import collect_unit_for
 from ..hub import Published, hub_write
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import MarketProduct, PipelineProduct, ProductState
-from ..products import products_of
+from ..products import product_unavailable, products_of
 
 FAILURES_KEPT = 50
+FAILED = ("failed", "unavailable")
 
 
 def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -41,6 +42,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
     actions: Counter[str] = Counter()
     failures: list[dict[str, str]] = []
     items = 0
+    unavailable = None
     for account in run_accounts(ctx.params, markets):
         preparer = preparers[account.market]
         states = market_products([r for r in rows if r.facts is not None], account)
@@ -57,7 +59,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                     state.texts,
                     state.price,
                     _image_urls(row, storage),
-                    gone=row.state != ProductState.ACTIVE,
+                    gone=product_unavailable(row),
                     settings=account.settings,
                 ),
                 source_key=row.key,
@@ -84,10 +86,11 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                 decisions=[state.price_decision for _, state, _, _ in group],
                 suspend=[_suspend(state) for _, state, _, _ in group],
             )
+            unavailable = unavailable or unavailable_error(results)
             for (row, state, content, digest), result in zip(group, results, strict=True):
                 actions[result.action] += 1
                 published.append(Published(row.source_id, content, result))
-                state.register_hash = "" if result.action == "failed" else digest
+                state.register_hash = "" if result.action in FAILED else digest
                 if result.action == "failed":
                     failures.append(
                         {"product": row.key, "account": account.name, "error": result.error or ""}
@@ -108,6 +111,9 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
             supplier=unit.supplier, account=account, published=published, batch_id=ctx.batch_id
         )
     ctx.add_items(items)
+    if unavailable is not None:
+        # What went through is recorded; the stage's retry sends the rest.
+        raise unavailable
     return {
         "items": items,
         **{action: n for action, n in sorted(actions.items())},

@@ -10,4 +10,4 @@ class TestCoupangContract(MarketContract):
     come from this folder's conftest."""
 
     def market_view(self, server, reference_number: str) -> dict:
-        return server.market_view(reference_number)
+        return server.view(reference_number)

@@ -117,7 +117,7 @@ def test_price_and_stock_wait_for_vendor_item_ids_until_approval(content):
         server.approve(int(state.external_id))
         answer = connector.send(request, state)  # the same recorded request, now complete
         assert len(answer.external_ids["vendorItemIds"]) == 2
-        assert server.market_view(content.reference_number)["price"] == content.price
+        assert server.view(content.reference_number)["price"] == content.price
 
 
 def test_find_still_finds_after_the_supplier_reorders_its_variants(connector, content):
@@ -138,14 +138,14 @@ def test_a_single_product_without_options_is_one_item(connector, server):
     )
     state = send(connector, Operation.CREATE, single, ListingState("ref-single"))
     assert list(state.external_ids["vendorItemIds"]) == ["ref-single"]
-    assert server.market_view("ref-single")["stock"] == 5
+    assert server.view("ref-single")["stock"] == 5
 
 
 def test_a_price_change_beyond_the_range_needs_force(connector, server, content):
     state = send(connector, Operation.CREATE, content, ListingState(content.reference_number))
     dear = dataclasses.replace(content, price=content.price * 3)
     send(connector, Operation.PRICE, dear, state)  # we always send forceSalePriceUpdate=true
-    assert server.market_view(content.reference_number)["price"] == content.price * 3
+    assert server.view(content.reference_number)["price"] == content.price * 3
     vendor_item = next(iter(state.external_ids["vendorItemIds"].values()))
     unforced = (
         f"/v2/providers/seller_api/apis/api/v1/marketplace/vendor-items/{vendor_item}/prices/10"
@@ -165,5 +165,5 @@ def test_an_update_before_approval_keeps_its_items_and_changes_them(content):
         send(connector, Operation.UPDATE, cheaper, state)
         product = server.product_of(content.reference_number)
         assert {i["sellerProductItemId"] for i in product["items"]} == before
-        assert server.market_view(content.reference_number)["price"] == 119000
+        assert server.view(content.reference_number)["price"] == 119000
         assert server.creates[content.reference_number] == 1

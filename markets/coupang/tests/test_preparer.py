@@ -198,4 +198,4 @@ def test_prepared_content_passes_the_contract_and_the_market(connector, server):
     state = send(connector, Operation.CREATE, content, ListingState(content.reference_number))
     assert server.creates["supA-1001"] == 1
     assert len(state.external_ids["vendorItemIds"]) == 3
-    assert server.market_view("supA-1001")["stock"] == 4 + 99
+    assert server.view("supA-1001")["stock"] == 4 + 99
