@@ -214,6 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yooini.api_schema.document_error_answers",
+    ],
 }
 # When set, /metrics wants "Authorization: Bearer <token>"; empty leaves it open (a private network).
 YOOINI_METRICS_TOKEN = os.environ.get("YOOINI_METRICS_TOKEN", "")
