@@ -105,6 +105,8 @@ def record_check(record: Any) -> CheckedRecord:
             raise InvalidRecord(name, f"longer than {limit} characters ({len(value)})")
         if _SURROGATE.search(value):
             raise InvalidRecord(name, _BROKEN)
+        if "\x00" in value:
+            raise InvalidRecord(name, "contains U+0000, which PostgreSQL cannot store")
     if record.source_type not in _SOURCE_TYPES:
         raise InvalidRecord("source_type", f"unknown source type {record.source_type!r}")
     if not isinstance(record.raw, dict):

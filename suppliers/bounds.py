@@ -52,6 +52,8 @@ def text_problem(value: str, what: str, limit: int = TEXT_MAX_CHARS) -> str | No
         return f"{what} is {len(value):,} characters long, above the limit of {limit:,}"
     if has_surrogate(value):
         return f"{what} contains a broken character (a lone UTF-16 surrogate)"
+    if "\x00" in value:
+        return f"{what} contains a NUL character (U+0000), which PostgreSQL cannot store"
     return None
 
 
@@ -60,8 +62,11 @@ def has_surrogate(text: str) -> bool:
 
 
 def safe_text(text: str) -> str:
-    """``text`` with any lone surrogate written as ``\\udXXX``: safe in a log, a hash or a
-    JSON column of any database (PostgreSQL refuses them even escaped)."""
+    """``text`` with any lone surrogate written as ``\\udXXX`` and any NUL as ``\\x00``: safe
+    in a log, a hash or a text or JSON column of any database (PostgreSQL refuses both, even
+    escaped in JSON)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
     if text.isascii() or not has_surrogate(text):
         return text
     return text.encode("utf-8", "backslashreplace").decode("utf-8")

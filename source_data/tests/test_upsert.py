@@ -153,17 +153,20 @@ def test_a_lone_surrogate_rejects_its_record_and_the_others_are_stored():
         SourceRecord("supplier_product", "ownerclan", "id-\udc00", {"a": 1}),
         product("broken-derived", normalized={"title": "\udfff"}),
         product("good-2"),
+        SourceRecord("supplier_product", "ownerclan", "nul-\x00", {"a": 1}),
     ]
     result = source_data_upsert_many(records)
-    assert (result.created, result.rejected) == (2, 3)
+    assert (result.created, result.rejected) == (2, 4)
     assert [(r.index, r.source_id, r.field) for r in result.rejections] == [
         (1, "broken-name", "raw"),
         (2, "id-\\udc00", "source_id"),
         (3, "broken-derived", "normalized"),
+        (5, "nul-\\x00", "source_id"),
     ]
-    assert {r.reason for r in result.rejections} == {
+    assert {r.reason for r in result.rejections[:3]} == {
         "contains a broken character (a lone UTF-16 surrogate, such as half an emoji)"
     }
+    assert result.rejections[3].reason == "contains U+0000, which PostgreSQL cannot store"
     assert sorted(SourceData.objects.values_list("source_id", flat=True)) == ["good-1", "good-2"]
 
 

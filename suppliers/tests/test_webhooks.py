@@ -173,14 +173,22 @@ def test_a_lone_surrogate_rejects_its_product_and_the_delivery_is_processed(hook
     # "\ud83d" (half an emoji) in JSON text: valid JSON, but no UTF-8 character.
     broken = {**GOOD, "id": "W3", "name": "\ud83d 반쪽 이모지"}
     broken_brand = {**GOOD, "id": "W4", "brand": "\udc00"}
-    body = json.dumps({"products": [GOOD, broken, broken_brand]}).encode()
+    # U+0000 too (found by the property tests on PostgreSQL): no text column can hold it.
+    nul_id = {**GOOD, "id": "\u0000"}
+    body = json.dumps({"products": [GOOD, broken, broken_brand, nul_id]}).encode()
     assert b"\\ud83d" in body
     response = send(hook, body, event_id="evt-surrogate")
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["status"] == "accepted" and answer["created"] == 1
-    assert [(r["row"], r["column"]) for r in answer["rejected"]] == [("W3", "name"), ("W4", "raw")]
-    assert all("broken character" in r["reason"] for r in answer["rejected"])
+    assert [(r["row"], r["column"]) for r in answer["rejected"]] == [
+        ("W3", "name"),
+        ("\\x00", "id"),
+        ("W4", "raw"),
+    ]
+    reasons = [r["reason"] for r in answer["rejected"]]
+    assert "broken character" in reasons[0] and "broken character" in reasons[2]
+    assert "NUL" in reasons[1]
     assert WebhookDelivery.objects.get().status == "processed" and len(events()) == 1
     assert SourceData.objects.filter(source_id="W1", is_current=True).exists()
 
