@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from .roles import Role
+from .tokens import token_issue
 
 
 @transaction.atomic
@@ -35,7 +35,6 @@ def user_set(*, username: str, role: Role, password: str | None = None, email: s
 
 
 def token_for(user, *, rotate: bool = False) -> str:
-    """The user's API token, created on first use; ``rotate`` replaces it."""
-    if rotate:
-        Token.objects.filter(user=user).delete()
-    return Token.objects.get_or_create(user=user)[0].key
+    """A new API token of the user, in clear (stored only as a digest, so this is the one
+    time it can be shown); ``rotate`` also revokes the user's other tokens."""
+    return token_issue(user, rotate=rotate)

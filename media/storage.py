@@ -9,7 +9,8 @@ Local writes go to a temporary name in the target directory, are fsynced, and ar
 published with ``os.link`` (which fails when the key exists, so of two racing writers
 exactly one creates the file) or ``os.replace`` where hard links are not supported. A
 process killed mid-write leaves at most a ``.*.tmp`` file, never a partial image under its
-key; ``LocalStorage.temporary_sweep`` removes old ones.
+key; ``LocalStorage.temporary_sweep`` removes those older than an hour, which every process
+does once, when it first uses the local store (``storage_get``).
 
 Settings: ``YOOINI_MEDIA_STORAGE`` (``"local"`` or ``"s3"``), ``YOOINI_MEDIA_ROOT``,
 ``YOOINI_MEDIA_PUBLIC_URL``, ``YOOINI_MEDIA_S3_ENDPOINT_URL``, ``YOOINI_MEDIA_S3_BUCKET``,
@@ -297,6 +298,8 @@ def media_root() -> Path:
     return Path(var_dir) / "media" if var_dir else Path.cwd() / "var" / "media"
 
 
+# A temporary file this old belongs to no live writer (a write takes seconds).
+TEMPORARY_MAX_AGE = 3600.0
 _storages: dict[tuple, Storage] = {}
 _storages_lock = threading.Lock()
 
@@ -325,6 +328,9 @@ def storage_get() -> Storage:
         if storage is None:
             if kind == "local":
                 storage = LocalStorage(config[1], public_url_prefix=public)
+                # Once per process, at first use: what writers killed an hour or more ago
+                # left behind (nothing else would ever remove it).
+                storage.temporary_sweep(older_than=TEMPORARY_MAX_AGE)
             else:
                 _, bucket, endpoint, region, prefix, key_id, secret, _ = config
                 storage = S3Storage(

@@ -142,6 +142,38 @@ def state_path() -> Path:
     return Path(settings.YOOINI_VAR_DIR) / "sample" / "state.json"
 
 
+class SampleBusy(Exception):
+    """Another ``yooini sample`` holds this var directory's sample."""
+
+
+@contextlib.contextmanager
+def sample_lock(folder: Path) -> Iterator[None]:
+    """Hold the sample of ``folder`` for one run. A second ``yooini sample`` at the same time
+    would share its state, its port and its batch (or race it creating the configuration):
+    it gets ``SampleBusy`` instead. An OS file lock: a killed run releases it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "a+b") as handle:
+        try:
+            _lock(handle)
+        except OSError:
+            raise SampleBusy(
+                f"another `yooini sample` is running on {folder.parent}; wait for it to end"
+            ) from None
+        yield
+
+
+def _lock(handle) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def sample_configure(base_url: str, brands: list[str]) -> None:
     """Suppliers, brand units, a dry-run BUYMA account, FX, pricing and master data for the
     sample served at ``base_url`` (created where missing; the URLs always follow the server)."""

@@ -15,6 +15,10 @@ from .models import SourceData, SourceType
 
 # An escaped U+0000 in JSON text: "\u0000" not itself preceded by an escaping backslash.
 _NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# A lone surrogate (half an emoji, "\ud83d" in a JSON source) is no character: UTF-8, hence
+# the hash and every database, cannot encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BROKEN = "contains a broken character (a lone UTF-16 surrogate, such as half an emoji)"
 # Market names (and the keys the queries read) go into JSON paths; SQLite's path syntax has
 # no escapes, so they keep to letters, digits, "_" and "-".
 QUERY_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
@@ -99,6 +103,10 @@ def record_check(record: Any) -> CheckedRecord:
             raise InvalidRecord(name, "must be a non-empty string")
         if len(value) > limit:
             raise InvalidRecord(name, f"longer than {limit} characters ({len(value)})")
+        if _SURROGATE.search(value):
+            raise InvalidRecord(name, _BROKEN)
+        if "\x00" in value:
+            raise InvalidRecord(name, "contains U+0000, which PostgreSQL cannot store")
     if record.source_type not in _SOURCE_TYPES:
         raise InvalidRecord("source_type", f"unknown source type {record.source_type!r}")
     if not isinstance(record.raw, dict):
@@ -164,4 +172,6 @@ def json_text(field: str, value: Any) -> str:
     # PostgreSQL's jsonb cannot hold U+0000; refusing it everywhere keeps the databases alike.
     if "\\u0000" in text and _NUL.search(text):
         raise InvalidRecord(field, "contains U+0000, which PostgreSQL cannot store")
+    if not text.isascii() and _SURROGATE.search(text):
+        raise InvalidRecord(field, _BROKEN)
     return text

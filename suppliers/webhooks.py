@@ -19,7 +19,8 @@ Answers: 200 ``accepted`` (stored, processed; the body lists rejected products);
 ``duplicate`` for an event id already received with the same body (a sender's retry: nothing
 is done twice); 409 for an event id reused with a different body; 401 for a missing or bad
 signature or a timestamp outside the window (``webhook_tolerance_seconds``, 300 by default);
-400 for a body that is not a JSON object with products, or no event id; 404 for an unknown or
+400 for a body that is not a JSON object with products, nests deeper than 34 levels, or no
+event id; 404 for an unknown or
 disabled supplier or one without a webhook secret; 413 for a body over Django's
 ``DATA_UPLOAD_MAX_MEMORY_SIZE``; 503 when the credentials key is missing.
 
@@ -51,6 +52,7 @@ from django.views.decorators.http import require_POST
 
 from orchestrator.core.clock import get_clock
 from orchestrator.services.events import event_emit
+from suppliers.bounds import JSON_DEPTH_MAX, deeper_than
 from suppliers.connectors import (
     BaseConnector,
     Capabilities,
@@ -121,6 +123,10 @@ def webhook_receive(request: WebhookRequest) -> WebhookAnswer:
         payload = json.loads(request.body.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError included: the body is stored as UTF-8 text
         return _refused(request, 400, "body is not UTF-8 JSON")
+    except RecursionError:  # a signed "[[[[..." 100,000 deep
+        return _refused(request, 400, f"body nests deeper than {JSON_DEPTH_MAX} levels")
+    if deeper_than(payload, JSON_DEPTH_MAX + 2):  # the body's object and its product list
+        return _refused(request, 400, f"body nests deeper than {JSON_DEPTH_MAX} levels")
     if _items(payload) is None:
         return _refused(request, 400, 'body must be a JSON object with "products" or "product"')
     delivery, created = _store(supplier, request)
@@ -252,9 +258,12 @@ def _authenticate(
 
 
 def _signed_at(timestamp: str) -> datetime | None:
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         return None
-    return datetime.fromtimestamp(int(timestamp), tz=UTC)
+    try:
+        return datetime.fromtimestamp(int(timestamp), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # 999999999999 is past the year 9999
+        return None
 
 
 def _refused(request: WebhookRequest, status: int, reason: str) -> WebhookAnswer:

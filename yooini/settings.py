@@ -7,15 +7,18 @@ when it upgrades a read transaction.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from yooini.secret_key import secret_key_load
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("YOOINI_VAR_DIR", Path.cwd() / "var")).resolve()
 
-# A fixed development key is fine for the embedded mode; deployments set their own.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "yooini-embedded-development-key")
+# DJANGO_SECRET_KEY, else a random key generated once under VAR_DIR (yooini/secret_key.py).
+SECRET_KEY = secret_key_load(VAR_DIR)
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
@@ -28,8 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "orchestrator",
@@ -60,6 +63,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "access.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yooini.security.ContentSecurityPolicy",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yooini.urls"
@@ -133,9 +140,65 @@ LOGIN_REDIRECT_URL = "dashboard:overview"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx sends the token from the page, not the cookie
+
+# Hardening of the web face (docs/deploy.md, "Security settings"); every switch is off by
+# default for the embedded mode on http://127.0.0.1 and on in the documented production set.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+_on = {"1", "true", "yes"}
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "") in _on
+SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "") in _on
+# The load balancer probes plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_SECURE_HSTS_SUBDOMAINS", "") in _on
+SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_SECURE_HSTS_PRELOAD", "") in _on
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto / -Host / -For (and strips what
+# the client sent): only then may Django believe them.
+BEHIND_PROXY = os.environ.get("DJANGO_BEHIND_PROXY", "") in _on
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+X_FRAME_OPTIONS = "DENY"
+# Scripts only from this site (htmx, the API docs' assets); styles may be inline (the SVG
+# charts); images also from https (listing photos); no framing, plugins or foreign forms.
+YOOINI_CONTENT_SECURITY_POLICY = os.environ.get(
+    "YOOINI_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+# Failed sign-ins are throttled per user name and address (django-axes): after 5 failures
+# that pair waits 15 minutes; a success resets the count. API tokens are not passwords and
+# are not counted.
+AUTHENTICATION_BACKENDS = [
+    "access.backends.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("YOOINI_SIGNIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("YOOINI_SIGNIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+if BEHIND_PROXY:
+    # The client's address is the last one the (single) proxy added, never one it passed on.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "access.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["access.permissions.CanRead"],
@@ -154,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yooini.api_schema.document_error_answers",
+    ],
 }
 # When set, /metrics wants "Authorization: Bearer <token>"; empty leaves it open (a private network).
 YOOINI_METRICS_TOKEN = os.environ.get("YOOINI_METRICS_TOKEN", "")

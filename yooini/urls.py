@@ -13,3 +13,8 @@ urlpatterns = [
     path("", include("markets.urls")),
     path("", include("dashboard.urls")),
 ]
+
+handler400 = "yooini.errors.bad_request"
+handler403 = "yooini.errors.permission_denied"
+handler404 = "yooini.errors.not_found"
+handler500 = "yooini.errors.server_error"

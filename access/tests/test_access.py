@@ -90,10 +90,80 @@ def test_the_user_command_sets_a_role_and_prints_a_token(monkeypatch):
     from django.contrib.auth import authenticate
 
     user = authenticate(username="park", password="s3cret-pass")
-    assert role_of(user) is Role.OPERATOR and token_for(user) == token
+    assert role_of(user) is Role.OPERATOR and _api_status(token) == 200
     rotated = StringIO()
     call_command("user", "park", "--role", "operator", "--rotate-token", stdout=rotated)
-    assert rotated.getvalue().splitlines()[1] != token
+    new_token = rotated.getvalue().splitlines()[1]
+    assert new_token != token and _api_status(new_token) == 200
+    assert _api_status(token) == 401  # rotating revokes the others
     assert authenticate(username="park", password="s3cret-pass") is not None  # password kept
     with pytest.raises(CommandError, match="MISSING_VAR is not set"):
         call_command("user", "park", "--role", "viewer", "--password-env", "MISSING_VAR")
+
+
+def _api_status(token: str) -> int:
+    return Client().get("/api/orchestrator/status", HTTP_AUTHORIZATION=f"Token {token}").status_code
+
+
+def test_a_weak_password_is_refused_by_djangos_validators(monkeypatch):
+    monkeypatch.setenv("WEAK", "12345678")
+    with pytest.raises(CommandError, match="the password is refused: .*too common") as refused:
+        call_command("user", "kim", "--role", "viewer", "--password-env", "WEAK")
+    assert "12345678" not in str(refused.value)
+
+
+def test_api_tokens_are_stored_as_digests_and_not_shown_in_the_admin(user_as):
+    from access.models import ApiToken
+
+    operator = user_as("operator")
+    token = token_for(operator)
+    stored = ApiToken.objects.get(user=operator)
+    assert token not in (stored.digest, stored.prefix) and token.startswith(stored.prefix)
+    assert _api_status(token) == 200 and _api_status("0" * 40) == 401
+    second = token_for(operator)  # a second token: both work until rotated
+    assert _api_status(token) == 200 and _api_status(second) == 200
+
+    admin = Client()
+    admin.force_login(user_as("admin"))
+    page = admin.get("/admin/access/apitoken/").content.decode()
+    assert stored.prefix in page and token not in page and stored.digest not in page
+    assert admin.get("/admin/access/apitoken/add/").status_code == 403
+    assert admin.get("/admin/authtoken/").status_code == 404  # DRF's clear-text tokens are gone
+
+
+def test_failed_sign_ins_are_throttled_then_a_right_password_is_refused_too(user_as):
+    user = user_as("viewer")
+    browser = Client()
+    for _ in range(5):
+        browser.post("/login/", {"username": user.username, "password": "wrong-password"})
+    locked = browser.post("/login/", {"username": user.username, "password": "pw-for-tests"})
+    assert locked.status_code == 429
+    # Another user from the same address is not locked out by these failures.
+    other = user_as("viewer")
+    assert (
+        Client()
+        .post("/login/", {"username": other.username, "password": "pw-for-tests"})["Location"]
+        .endswith("/")
+    )
+
+
+def test_security_headers_are_sent(client):
+    response = client.get("/login/")
+    assert response["X-Frame-Options"] == "DENY"
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_api_docs_run_under_the_policy_no_inline_script(user_as):
+    import re
+
+    browser = Client()
+    browser.force_login(user_as("viewer"))
+    page = browser.get("/api/docs/").content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
+    start = next(
+        re.search(r'src="([^"]*script=[^"]*)"', a).group(1) for a, _ in scripts if "script=" in a
+    )
+    assert browser.get(start.replace("&amp;", "&")).status_code == 200

@@ -95,6 +95,9 @@ def test_operator_runs_watches_and_retries_a_viewer_cannot(
     base = live_server.url
 
     context, page = sign_in(chromium, base, operator.username)
+    # The content security policy allows no inline script: the pages must not need any.
+    refused: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
     try:
         page.goto(f"{base}/trigger/")
         page.select_option("#id_workflow", wf.name)
@@ -123,6 +126,11 @@ def test_operator_runs_watches_and_retries_a_viewer_cannot(
         page.wait_for_selector('#live[data-status="COMPLETED"]')
         assert page.locator("td.cell.status-DONE").count() == 6 * 3
         assert page.locator("td.cell.status-ERROR").count() == 0
+
+        # Behaviours that were inline handlers, now in dashboard.js: the language switch.
+        page.select_option("select[name=language]", "ko")
+        page.wait_for_selector('html[lang="ko"]')
+        assert refused == []
     finally:
         context.close()
 

@@ -75,6 +75,23 @@ def test_local_leftovers_of_a_killed_writer_are_not_files_and_are_swept(tmp_path
     assert store.temporary_sweep(older_than=3600) == 1 and not leftover.exists()
 
 
+def test_a_process_sweeps_old_leftovers_when_it_first_uses_the_store(settings, tmp_path):
+    # What a kill left: a temporary file from two hours ago and one from a live writer.
+    root = tmp_path / "fresh-root"
+    folder = (root / KEY).parent
+    folder.mkdir(parents=True)
+    old, busy = folder / f".{HASH}.jpg.1.2.aaaa.tmp", folder / f".{HASH}.jpg.3.4.bbbb.tmp"
+    for leftover in (old, busy):
+        leftover.write_bytes(b"half a fi")
+    stamp = time.time() - 7200
+    os.utime(old, (stamp, stamp))
+    settings.YOOINI_MEDIA_STORAGE = "local"
+    settings.YOOINI_MEDIA_ROOT = str(root)
+    settings.YOOINI_MEDIA_PUBLIC_URL = ""
+    storage_get()
+    assert not old.exists() and busy.exists()
+
+
 def test_local_public_url_prefix_and_key_checks(tmp_path):
     store = LocalStorage(tmp_path, public_url_prefix="https://img.example/m/")
     assert store.public_url(KEY) == f"https://img.example/m/{KEY}"

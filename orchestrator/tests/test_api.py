@@ -438,3 +438,29 @@ def test_sync_without_a_workflow_takes_the_only_scheduled_one(api_as, make_workf
     started = operator.post("/api/orchestrator/sync", {"sync_type": "incremental"})
     assert started.status_code == 201
     assert started.json()["workflow"] == wf.name and started.json()["mode"] == "partial"
+
+
+# -- errors are JSON, and documented -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/batches/a.b/", "/api/batches/%C3%8D/grid/", "/api/batches/0/cells/x/", "/api/no"]
+)
+def test_a_path_the_api_does_not_know_answers_json_404(api_as, path):
+    response = api_as("viewer").get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_outside_the_api_keeps_djangos_own_404(api_as):
+    response = api_as("viewer").get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_the_schema_documents_the_error_answers(api_as):
+    paths = api_as("viewer").get("/api/schema/?format=json").json()["paths"]
+    batches = paths["/api/batches/"]["get"]["responses"]
+    assert {"200", "400", "401", "403"} <= set(batches)
+    assert "404" in paths["/api/batches/{batch_id}/"]["get"]["responses"]
+    assert "400" in paths["/api/orchestrator/sync"]["post"]["responses"]

@@ -136,6 +136,9 @@ def _check_chunk(
             checked.append(record_check(record))
         except InvalidRecord as exc:
             source_id = str(getattr(record, "source_id", ""))[:200]
+            # A broken character or a NUL in the id itself is shown escaped, never as is.
+            source_id = source_id.replace("\x00", "\\x00")
+            source_id = source_id.encode("utf-8", "backslashreplace").decode()
             rejected.append(Rejection(index, source_id, exc.field, exc.reason))
     return checked, rejected
 

@@ -145,6 +145,32 @@ def test_bad_records_are_rejected_once_each_and_the_good_ones_stored():
 
 
 @pytest.mark.django_db
+def test_a_lone_surrogate_rejects_its_record_and_the_others_are_stored():
+    # "\ud83d" is half an emoji: JSON sources can carry it, UTF-8 cannot encode it.
+    records = [
+        product("good-1"),
+        SourceRecord("supplier_product", "ownerclan", "broken-name", {"name": "\ud83d 반쪽"}),
+        SourceRecord("supplier_product", "ownerclan", "id-\udc00", {"a": 1}),
+        product("broken-derived", normalized={"title": "\udfff"}),
+        product("good-2"),
+        SourceRecord("supplier_product", "ownerclan", "nul-\x00", {"a": 1}),
+    ]
+    result = source_data_upsert_many(records)
+    assert (result.created, result.rejected) == (2, 4)
+    assert [(r.index, r.source_id, r.field) for r in result.rejections] == [
+        (1, "broken-name", "raw"),
+        (2, "id-\\udc00", "source_id"),
+        (3, "broken-derived", "normalized"),
+        (5, "nul-\\x00", "source_id"),
+    ]
+    assert {r.reason for r in result.rejections[:3]} == {
+        "contains a broken character (a lone UTF-16 surrogate, such as half an emoji)"
+    }
+    assert result.rejections[3].reason == "contains U+0000, which PostgreSQL cannot store"
+    assert sorted(SourceData.objects.values_list("source_id", flat=True)) == ["good-1", "good-2"]
+
+
+@pytest.mark.django_db
 def test_the_same_key_twice_in_one_call_is_applied_in_order():
     result = source_data_upsert_many(
         [product("P1", price=1), product("P2"), product("P1", price=2), product("P1", price=2)]

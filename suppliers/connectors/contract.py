@@ -1,7 +1,7 @@
 """The supplier connector contract: what every connector promises, and the registry that finds one.
 
 A connector reads one supplier's products. The contract is small on purpose (after Airbyte's
-spec/check/read and dlt's destination capabilities, see /work/shared/STYLE.md):
+spec/check/read and dlt's destination capabilities):
 
 - ``check() -> CheckResult``: can we reach the supplier with these credentials? Never raises for
   an expected failure (bad password, host down); it says so in the result.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,22 @@ from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
 from urllib.parse import quote, quote_plus
+
+from suppliers.bounds import (
+    CATEGORY_DEPTH_MAX,
+    IMAGES_MAX,
+    JSON_DEPTH_MAX,
+    NAME_MAX_CHARS,
+    OPTIONS_MAX,
+    PRICE_MAX_WON,
+    STOCK_MAX,
+    URL_MAX_CHARS,
+    deeper_than,
+    price_problem,
+    safe_text,
+    stock_problem,
+    text_problem,
+)
 
 ENTRY_POINT_GROUP = "yooini.suppliers"
 
@@ -80,6 +97,32 @@ class TransientError(ConnectorError):
 
 class Unsupported(ConnectorError):
     """The connector does not offer this operation (see its ``capabilities``)."""
+
+
+class RecordValueError(ValueError):
+    """A value of a record or option outside what the contract accepts; ``field`` names it
+    (``price``, ``options``, ...) so a connector can report the column at fault."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def _check_text(field: str, value: Any, what: str, limit: int | None = None) -> None:
+    if not isinstance(value, str):
+        raise RecordValueError(field, f"{what} must be text, not {type(value).__name__}")
+    problem = text_problem(value, what, limit) if limit else text_problem(value, what)
+    if problem:
+        raise RecordValueError(field, problem)
+
+
+def _check_number(field: str, value: Any, problem_of: Callable[..., str | None], what: str):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordValueError(field, f"{what} must be a whole number, not {short(value)}")
+    problem = problem_of(value, what)
+    if problem:
+        raise RecordValueError(field, problem)
 
 
 # --- the data ------------------------------------------------------------------------------
@@ -148,15 +191,25 @@ class SupplierOption:
     stock: int | None = None
     attributes: tuple[tuple[str, str], ...] = ()
 
+    def __post_init__(self) -> None:
+        _check_text("options", self.name, "option name")
+        if self.price is not None:
+            _check_number("options", self.price, price_problem, "option price")
+        if self.stock is not None:
+            _check_number("options", self.stock, stock_problem, "option stock")
+
 
 @dataclass(frozen=True)
 class SupplierRecord:
     """One supplier product, normalized, with the supplier's own data beside it.
 
-    Invariants (checked here, so no connector can break them): ``source_id`` and ``name`` are
-    non-empty, ``price`` is a whole number of KRW above 0. ``stock`` is ``None`` when unknown,
-    ``0`` when sold out. ``category`` is the supplier's path, outermost first. ``raw`` is the
-    source row or item as JSON-safe values, for whatever later stages need.
+    Invariants (checked here, so no connector can break them; a breach raises
+    ``RecordValueError`` naming the field): ``source_id`` and ``name`` are non-empty text
+    without broken characters, ``price`` is a whole number of KRW within
+    ``suppliers.bounds`` (1 to 1,000,000,000), ``stock`` is ``None`` when unknown, ``0`` when
+    sold out, at most 1,000,000; names, options, images and the category path stay within
+    their bounds. ``category`` is the supplier's path, outermost first. ``raw`` is the source
+    row or item as JSON-safe values, for whatever later stages need.
     """
 
     source_id: str
@@ -170,16 +223,38 @@ class SupplierRecord:
     updated_at: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.source_id, str) or not self.source_id.strip():
-            raise ValueError("source_id must be a non-empty string")
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError("name must be a non-empty string")
-        if isinstance(self.price, bool) or not isinstance(self.price, int) or self.price <= 0:
-            raise ValueError(f"price must be a whole number of won above 0, not {self.price!r}")
-        if self.stock is not None and (
-            isinstance(self.stock, bool) or not isinstance(self.stock, int) or self.stock < 0
+        for name in ("source_id", "name"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise RecordValueError(name, f"{name} must be a non-empty string")
+        _check_text("source_id", self.source_id, "source_id", 200)
+        _check_text("name", self.name, "name", NAME_MAX_CHARS)
+        if isinstance(self.price, bool) or not isinstance(self.price, int):
+            raise RecordValueError(
+                "price", f"price must be a whole number of won, not {short(self.price)}"
+            )
+        _check_number("price", self.price, price_problem, "price")
+        if self.stock is not None:
+            if isinstance(self.stock, bool) or not isinstance(self.stock, int):
+                raise RecordValueError(
+                    "stock", f"stock must be None or a count, not {short(self.stock)}"
+                )
+            _check_number("stock", self.stock, stock_problem, "stock")
+        for name, values, limit in (
+            ("options", self.options, OPTIONS_MAX),
+            ("images", self.images, IMAGES_MAX),
+            ("category", self.category, CATEGORY_DEPTH_MAX),
         ):
-            raise ValueError(f"stock must be None or a count of 0 or more, not {self.stock!r}")
+            if len(values) > limit:
+                raise RecordValueError(
+                    name, f"{name}: {len(values):,} of them, above the limit of {limit:,}"
+                )
+        for url in self.images:
+            _check_text("images", url, "image URL", URL_MAX_CHARS)
+        for part in self.category:
+            _check_text("category", part, "category")
+        if deeper_than(self.raw):
+            raise RecordValueError("raw", f"the item nests deeper than {JSON_DEPTH_MAX} levels")
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), ensure_ascii=False))
@@ -209,6 +284,14 @@ class RejectedRow:
     column: str | None
     value: str | None
     reason: str
+
+    def __post_init__(self) -> None:
+        # What a rejection quotes comes from the supplier: a broken character in it must not
+        # break the log, the checkpoint or the JSON column it ends in.
+        for name in ("row", "column", "value", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, safe_text(value))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -373,24 +456,60 @@ def parse_won(value: Any) -> int:
     """A price as a whole number of KRW; raises ``ValueError`` saying why it is not one.
 
     Accepts ints, integral floats and texts like "12,000원"; refuses text that is not an amount
-    ("문의", "12000~15000"), fractions of a won and negative amounts. Zero is returned as 0: the
-    caller decides whether 0 is allowed (a price is not, a stock count is).
+    ("문의", "12000~15000"), fractions of a won, negative amounts and amounts above
+    ``suppliers.bounds.PRICE_MAX_WON``. Zero is returned as 0: the caller decides whether 0 is
+    allowed (a price is not, a stock count is).
     """
+    amount = _whole_number(value, "won")
+    if amount > PRICE_MAX_WON:
+        raise ValueError(f"is above the limit of {PRICE_MAX_WON:,} won")
+    return amount
+
+
+# Stock cells in Korean feeds often say 품절 (sold out) instead of 0.
+_SOLD_OUT_WORDS = frozenset({"품절", "일시품절", "sold out", "soldout"})
+
+
+def parse_count(value: Any) -> int | None:
+    """A stock count: ``None`` when blank (unknown), 0 for "품절"; raises ``ValueError`` else
+    (also above ``suppliers.bounds.STOCK_MAX``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in _SOLD_OUT_WORDS:
+            return 0
+        value = re.sub(r"\s*(개|ea|EA|pcs)$", "", text)
+    amount = _whole_number(value, "")
+    if amount > STOCK_MAX:
+        raise ValueError(f"is above the limit of {STOCK_MAX:,}")
+    return amount
+
+
+# More digits than this is above every bound: read as 10**40 instead of int() reading them,
+# which refuses thousands of digits with a message about Python's own limits.
+_DIGITS_MAX = 40
+
+
+def _whole_number(value: Any, unit: str) -> int:
     if isinstance(value, bool):
         raise ValueError("not a number")
     if isinstance(value, int):
         amount = value
     elif isinstance(value, float):
-        if value != value or not value.is_integer():
-            raise ValueError("not a whole number of won")
+        if not math.isfinite(value):
+            raise ValueError("not a number")
+        if not value.is_integer():
+            raise ValueError(f"not a whole number{' of ' + unit if unit else ''}")
         amount = int(value)
     elif isinstance(value, str):
         match = _WON.match(value.strip())
         if not match:
             raise ValueError("not a number")
-        if match["frac"] and int(match["frac"]) != 0:
-            raise ValueError("not a whole number of won")
-        amount = int(match["n"].replace(",", ""))
+        if match["frac"] and match["frac"].strip("0"):
+            raise ValueError(f"not a whole number{' of ' + unit if unit else ''}")
+        digits = match["n"].replace(",", "").lstrip("0") or "0"
+        amount = int(digits) if len(digits) <= _DIGITS_MAX else 10**_DIGITS_MAX
         if match["sign"] and amount:
             raise ValueError("must not be negative")
     else:
@@ -400,28 +519,18 @@ def parse_won(value: Any) -> int:
     return amount
 
 
-# Stock cells in Korean feeds often say 품절 (sold out) instead of 0.
-_SOLD_OUT_WORDS = frozenset({"품절", "일시품절", "sold out", "soldout"})
-
-
-def parse_count(value: Any) -> int | None:
-    """A stock count: ``None`` when blank (unknown), 0 for "품절"; raises ``ValueError`` else."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() in _SOLD_OUT_WORDS:
-            return 0
-        value = re.sub(r"\s*(개|ea|EA|pcs)$", "", text)
-    return parse_won(value)
-
-
 def short(value: Any, limit: int = 80) -> str | None:
     """A value as text for a rejection report, shortened so one bad cell cannot flood a log."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    try:
+        text = (
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        )
+    except (ValueError, RecursionError):  # NaN is fine; a list nested 10,000 deep is not
+        text = f"<{type(value).__name__}>"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return safe_text(text)
 
 
 # --- the registry --------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Kind ``domeggook``: the domeggook / domeme (도매꾹 / 도매매) open API.
 
 Contract (openapi.domeggook.com reference pages "상품리스트" getItemList v4.1 and "상품상세정보"
-getItemView v4.0, and the "Korean wholesale suppliers" section of
-/work/shared/research/marketplaces.md):
+getItemView v4.0):
 
 - One endpoint, ``GET https://domeggook.com/ssl/api/`` with ``ver``, ``mode``, ``aid`` (the API
   key), ``market`` (``dome`` 도매꾹 or ``supply`` 도매매) and ``om=json``.
@@ -33,6 +32,7 @@ from suppliers.connectors.contract import (
     ConnectorConfig,
     Cursor,
     ReadResult,
+    RecordValueError,
     RejectedRow,
     SourceError,
     StockInfo,
@@ -187,13 +187,20 @@ def _record(item: Any, where: str) -> SupplierRecord | RejectedRow:
     if price <= 0:
         return RejectedRow(key, "price", short(item.get("price")), "price must be above 0")
     thumb = item.get("thumb")
-    return SupplierRecord(
-        source_id=key,
-        name=" ".join(title.split()),
-        price=price,
-        raw=item,
-        images=(thumb,) if isinstance(thumb, str) and thumb else (),
-    )
+    try:
+        return SupplierRecord(
+            source_id=key,
+            name=" ".join(title.split()),
+            price=price,
+            raw=item,
+            images=(thumb,) if isinstance(thumb, str) and thumb else (),
+        )
+    except RecordValueError as exc:
+        return RejectedRow(key, _FIELDS.get(exc.field, exc.field), None, exc.reason)
+
+
+# The item's field behind each record field, for rejections.
+_FIELDS = {"source_id": "no", "name": "title", "images": "thumb"}
 
 
 def _as_list(value: Any) -> list:

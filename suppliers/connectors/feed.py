@@ -1,8 +1,7 @@
 """Kinds ``csv`` and ``excel``: a supplier's product feed file, from a path or an http(s) URL.
 
 Korean wholesalers hand out their catalogue as a spreadsheet (ownerclan, domeggook and most
-small suppliers offer an Excel download; see the "Korean wholesale suppliers" section of
-/work/shared/research/marketplaces.md). Settings::
+small suppliers offer an Excel download). Settings::
 
     source      a file path or an http(s) URL (credentials {"token": ...} -> Bearer header)
     columns     {header: target}, e.g. {"상품코드": "source_id", "상품명": "name", "판매가": "price",
@@ -14,8 +13,11 @@ small suppliers offer an Excel download; see the "Korean wholesale suppliers" se
 
 Every data row ends as a record or as exactly one ``RejectedRow`` (spreadsheet row number,
 column, value, reason); good rows go on. Rows with every cell blank are skipped. A product code
-seen again is rejected, pointing at the row that had it first. Problems with the whole file
-(not a workbook, not text, a mapped column missing) raise ``SourceError``.
+seen again is rejected, pointing at the row that had it first. Values outside the bounds of
+``suppliers.bounds`` (a price above 1,000,000,000 won, a stock above 1,000,000, ...) reject
+their row. An Excel formula with no saved result (a file written by a program, not saved by
+Excel) is reported as such, not as a missing value. Problems with the whole file (not a
+workbook, not text, a mapped column missing) raise ``SourceError``.
 
 The cursor is ``{"offset": data rows done, "sha256": of the file}``. When the file changed
 under a cursor the read starts over on the new file: records are upserts, so reading a row
@@ -43,6 +45,7 @@ from suppliers.connectors.contract import (
     ConnectorConfig,
     Cursor,
     ReadResult,
+    RecordValueError,
     RejectedRow,
     SourceError,
     StockInfo,
@@ -143,7 +146,7 @@ class _FeedConnector(BaseConnector):
         content = self._load()
         self._cache = _Snapshot(
             sha256=hashlib.sha256(content).hexdigest(),
-            outcomes=tuple(self._outcomes(self._rows(content))),
+            outcomes=tuple(self._explained(content, list(self._outcomes(self._rows(content))))),
         )
         return self._cache
 
@@ -168,6 +171,12 @@ class _FeedConnector(BaseConnector):
     def _rows(self, content: bytes) -> Iterator[tuple[int, list[Any]]]:
         """(spreadsheet row number, cells) of every row, the header row included."""
         raise NotImplementedError
+
+    def _explained(
+        self, content: bytes, outcomes: list[SupplierRecord | RejectedRow]
+    ) -> list[SupplierRecord | RejectedRow]:
+        """The outcomes, with rejections a kind can say more about reworded."""
+        return outcomes
 
     # --- validation ----------------------------------------------------------------------
 
@@ -268,25 +277,30 @@ class _FeedConnector(BaseConnector):
         except ValueError as exc:
             return reject("stock", f"stock {exc}")
         updated_at = cell("updated_at")
-        return SupplierRecord(
-            source_id=source_id,
-            name=name,
-            price=price,
-            raw={h: _json_safe(v) for h, v in zip(headers, cells, strict=True)},
-            stock=stock,
-            options=tuple(
-                SupplierOption(name=o.strip())
-                for o in _OPTION_SPLIT.split(_text(cell("options")))
-                if o.strip()
-            ),
-            images=tuple(
-                dict.fromkeys(
-                    u.strip() for u in _IMAGE_SPLIT.split(_text(cell("images"))) if u.strip()
-                )
-            ),
-            category=tuple(p.strip() for p in _text(cell("category")).split(">") if p.strip()),
-            updated_at=None if _blank(updated_at) else str(_json_safe(updated_at)),
-        )
+        try:
+            return SupplierRecord(
+                source_id=source_id,
+                name=name,
+                price=price,
+                raw={h: _json_safe(v) for h, v in zip(headers, cells, strict=True)},
+                stock=stock,
+                options=tuple(
+                    SupplierOption(name=o.strip())
+                    for o in _OPTION_SPLIT.split(_text(cell("options")))
+                    if o.strip()
+                ),
+                images=tuple(
+                    dict.fromkeys(
+                        u.strip() for u in _IMAGE_SPLIT.split(_text(cell("images"))) if u.strip()
+                    )
+                ),
+                category=tuple(p.strip() for p in _text(cell("category")).split(">") if p.strip()),
+                updated_at=None if _blank(updated_at) else str(_json_safe(updated_at)),
+            )
+        except RecordValueError as exc:
+            if exc.field in position:
+                return reject(exc.field, exc.reason)
+            return RejectedRow(number, None, None, exc.reason)
 
     def _name(self) -> str:
         return f"{self.kind} feed {self.config.settings['source']}"
@@ -327,6 +341,63 @@ class ExcelFeedConnector(_FeedConnector):
             sheet = workbook[sheet_name] if sheet_name else workbook.active
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(cells)
+        finally:
+            workbook.close()
+
+    def _explained(
+        self, content: bytes, outcomes: list[SupplierRecord | RejectedRow]
+    ) -> list[SupplierRecord | RejectedRow]:
+        # A formula cell reads as its saved result; a file written by a program (not saved by
+        # Excel) has none, so the cell reads as blank. Only then is the file read a second
+        # time, for its formulas, to tell "missing name" from "a formula Excel never ran".
+        blank = {
+            o.row
+            for o in outcomes
+            if isinstance(o, RejectedRow) and o.value is None and o.reason.startswith("missing ")
+        }
+        if not blank:
+            return outcomes
+        formulas = self._formulas(content, blank)
+        explained: list[SupplierRecord | RejectedRow] = []
+        for outcome in outcomes:
+            formula = (
+                formulas.get((outcome.row, outcome.column))
+                if isinstance(outcome, RejectedRow) and outcome.row in blank
+                else None
+            )
+            if formula is not None:
+                outcome = RejectedRow(
+                    outcome.row,
+                    outcome.column,
+                    short(formula),
+                    f"{outcome.column} is a formula with no saved result (the file was not "
+                    "saved by Excel); save it in Excel, or paste the values instead",
+                )
+            explained.append(outcome)
+        return explained
+
+    def _formulas(self, content: bytes, rows: set[int]) -> dict[tuple[int, str], str]:
+        """(row number, header) -> formula text, for the formula cells of ``rows``."""
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        try:
+            sheet_name = self.config.settings.get("sheet")
+            sheet = workbook[sheet_name] if sheet_name else workbook.active
+            header_row = int(self.config.settings.get("header_row", 1))
+            headers: list[str] = []
+            found: dict[tuple[int, str], str] = {}
+            last = max(rows)
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number == header_row:
+                    headers = [_header(c) for c in cells]
+                elif number in rows:
+                    for header, value in zip(headers, cells, strict=False):
+                        if isinstance(value, str) and value.startswith("="):
+                            found[(number, header)] = value
+                if number >= last:
+                    break
+            return found
         finally:
             workbook.close()
 

@@ -45,6 +45,7 @@ from suppliers.connectors.contract import (
     ConnectorConfig,
     Cursor,
     ReadResult,
+    RecordValueError,
     RejectedRow,
     SourceError,
     SupplierOption,
@@ -119,6 +120,13 @@ class Transport:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         where = f"{method} {_without_query(url)}"
+        if kwargs.get("params") is not None:
+            # httpx replaces the URL's own query with ``params``; a configured URL such as
+            # ".../items?api_key=..." must keep it, so the two are merged (params win).
+            try:
+                url = str(httpx.URL(url).copy_merge_params(kwargs.pop("params")))
+            except httpx.InvalidURL as exc:
+                raise ConfigError(f"{where}: not a usable URL ({type(exc).__name__})") from None
         attempts = self.policy.max_retries + 1
         for attempt in range(attempts):
             self._pace()
@@ -427,17 +435,20 @@ def record_from_item(
     except ValueError as exc:
         return RejectedRow(source_id, fields["stock"], short(raw_stock), f"stock {exc}")
     updated_at = dig(item, fields["updated_at"])
-    return SupplierRecord(
-        source_id=source_id,
-        name=name.strip(),
-        price=price,
-        raw=dict(item),
-        stock=stock,
-        options=_options(dig(item, fields["options"])),
-        images=_texts(dig(item, fields["images"])),
-        category=_category(dig(item, fields["category"])),
-        updated_at=None if updated_at is None else str(updated_at),
-    )
+    try:
+        return SupplierRecord(
+            source_id=source_id,
+            name=name.strip(),
+            price=price,
+            raw=dict(item),
+            stock=stock,
+            options=_options(dig(item, fields["options"])),
+            images=_texts(dig(item, fields["images"])),
+            category=_category(dig(item, fields["category"])),
+            updated_at=None if updated_at is None else str(updated_at),
+        )
+    except RecordValueError as exc:
+        return RejectedRow(source_id, fields.get(exc.field, exc.field), None, exc.reason)
 
 
 def _texts(value: Any) -> tuple[str, ...]:

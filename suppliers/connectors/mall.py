@@ -57,6 +57,7 @@ from suppliers.connectors.contract import (
     ConnectorConfig,
     Cursor,
     ReadResult,
+    RecordValueError,
     RejectedRow,
     SourceError,
     StockInfo,
@@ -169,11 +170,11 @@ class MallConnector(BaseConnector):
             if not state["pending"]:
                 break
             product_id, path = state["pending"].pop(0)
-            outcome = self._product(product_id, path)
+            outcome = self._recorded(product_id, self._product(product_id, path))
             if isinstance(outcome, RejectedRow):
                 rejected.append(outcome)
             else:
-                records.append(record_from_product(outcome))
+                records.append(outcome)
         if not state["pending"] and state["next"] is None:
             following = self._brands.index(state["brand"]) + 1
             if following == len(self._brands):
@@ -263,8 +264,19 @@ class MallConnector(BaseConnector):
         """One product page read again, as ``read`` would give it (a page that is gone or does
         not parse is a ``RejectedRow``)."""
         path = self._site.product_path_for(product_id)
-        product = self._guarded(lambda: self._product(product_id, path))
-        return product if isinstance(product, RejectedRow) else record_from_product(product)
+        return self._recorded(product_id, self._guarded(lambda: self._product(product_id, path)))
+
+    @staticmethod
+    def _recorded(
+        product_id: str, product: MallProduct | RejectedRow
+    ) -> SupplierRecord | RejectedRow:
+        """The page as a record, or why its values break the record's bounds."""
+        if isinstance(product, RejectedRow):
+            return product
+        try:
+            return record_from_product(product)
+        except RecordValueError as exc:
+            return RejectedRow(product_id, exc.field, None, exc.reason)
 
     # --- stock -----------------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 """Kind ``ownerclan``: the ownerclan (오너클랜) seller GraphQL API.
 
-Contract, from the "Korean wholesale suppliers" section of /work/shared/research/marketplaces.md
-and public client code (ownerclan's own manual is behind a seller login, so this is UNVERIFIED
-against it):
+Contract, from public client code (ownerclan's own manual is behind a seller login, so this is
+UNVERIFIED against it):
 
 - Login: ``POST https://auth.ownerclan.com/auth`` with JSON ``{"service": "ownerclan",
   "userType": "seller", "username", "password"}``; the answer is the JWT as plain text (not
@@ -34,6 +33,7 @@ from suppliers.connectors.contract import (
     ConnectorConfig,
     Cursor,
     ReadResult,
+    RecordValueError,
     RejectedRow,
     SourceError,
     StockInfo,
@@ -247,19 +247,22 @@ def _record(node: Any, where: str) -> SupplierRecord | RejectedRow:
         return RejectedRow(key, "price", short(node.get("price")), f"price {exc}")
     if price <= 0:
         return RejectedRow(key, "price", short(node.get("price")), "price must be above 0")
-    options = tuple(_option(o) for o in node.get("options") or () if isinstance(o, dict))
     category = node.get("category") if isinstance(node.get("category"), dict) else {}
-    return SupplierRecord(
-        source_id=key,
-        name=name.strip(),
-        price=price,
-        raw=node,
-        stock=_quantity(node.get("options")),
-        options=options,
-        images=tuple(i for i in node.get("images") or () if isinstance(i, str) and i),
-        category=(str(category["name"]),) if category.get("name") else (),
-        updated_at=_iso(node.get("updatedAt")),
-    )
+    try:
+        return SupplierRecord(
+            source_id=key,
+            name=name.strip(),
+            price=price,
+            raw=node,
+            stock=_quantity(node.get("options")),
+            options=tuple(_option(o) for o in node.get("options") or () if isinstance(o, dict)),
+            images=tuple(i for i in node.get("images") or () if isinstance(i, str) and i),
+            category=(str(category["name"]),) if category.get("name") else (),
+            updated_at=_iso(node.get("updatedAt")),
+        )
+    except RecordValueError as exc:
+        column = {"source_id": "key", "stock": "options"}.get(exc.field, exc.field)
+        return RejectedRow(key, column, None, exc.reason)
 
 
 def _option(option: dict) -> SupplierOption:

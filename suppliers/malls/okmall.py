@@ -14,15 +14,15 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from suppliers.malls.errors import ParseError
+from suppliers.bounds import URL_MAX_CHARS, price_problem
+from suppliers.malls.errors import ParseError, parser_guard
+from suppliers.malls.numbers import first_amount, whole_number
 from suppliers.malls.product import ListingItem, ListingPage, MallOption, MallProduct
 
 MALL = "okmall"
 ORIGIN = "https://www.okmall.com"
 
 _DIGITS = re.compile(r"\d")
-_AMOUNT = re.compile(r"\d[\d,]*")
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 _PARENTHESISED = re.compile(r"\(([^()]+)\)")
 # ld+json brand names read "나이키(NIKE)": Korean name, then the Latin one in brackets.
@@ -31,6 +31,7 @@ _BRAND = re.compile(r"^(?P<kr>[^()]*)\((?P<en>[^()]+)\)\s*$")
 _ALMOST_SOLD_OUT = re.compile(r"품절\s*임박")
 
 
+@parser_guard(MALL)
 def parse_listing(html: str, base_url: str) -> ListingPage:
     """The product cards of one okmall listing page (``/products/list?brand=...``).
 
@@ -55,18 +56,24 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
             continue
         link = card.css_first('a[href*="/products/view"]')
         href = link.attributes.get("href") if link is not None else None
-        url = urljoin(base_url, href) if href else f"{ORIGIN}/products/view?no={product_id}"
+        url = _joined(base_url, href) or f"{ORIGIN}/products/view?no={product_id}"
         items[product_id] = ListingItem(
             product_id=product_id, url=url, price=_card_price(card), sizes=_card_sizes(card)
         )
 
     next_link = tree.css_first(".next a.nextPage[href]")
     next_href = next_link.attributes.get("href") if next_link is not None else None
+    next_url = _joined(base_url, next_href)
+    if next_href and next_url is None:
+        # Not "the last page": the brand's later pages would be dropped without a word.
+        raise ParseError(
+            mall=MALL, url=base_url, field="next_page_url", reason="the next-page link is no URL"
+        )
     return ListingPage(
         mall=MALL,
         url=base_url,
         items=tuple(items.values()),
-        next_page_url=urljoin(base_url, next_href) if next_href else None,
+        next_page_url=next_url,
         total_count=_int_or_none(_attr(tree.css_first('input[name="total_count"]'), "value")),
     )
 
@@ -85,6 +92,7 @@ def _card_sizes(card: LexborNode) -> tuple[str, ...] | None:
     return tuple(size for size in (s.strip() for s in _node_text(node).split(",")) if size)
 
 
+@parser_guard(MALL)
 def parse_product(html: str, url: str) -> MallProduct:
     """One okmall product page (``/products/view?no=...``).
 
@@ -164,7 +172,7 @@ def _ld_json(tree: LexborHTMLParser) -> dict[str, dict]:
     for script in tree.css('script[type="application/ld+json"]'):
         try:
             data = json.loads(script.text())
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # broken or nested past the stack
             continue
         if isinstance(data, dict) and isinstance(data.get("@type"), str):
             blocks.setdefault(data["@type"], data)
@@ -198,6 +206,9 @@ def _price(offers: dict, url: str) -> int:
         raise ParseError(
             mall=MALL, url=url, field="price", reason=f"no usable ld+json offer price ({raw!r})"
         )
+    problem = price_problem(price)
+    if problem:
+        raise ParseError(mall=MALL, url=url, field="price", reason=problem)
     return price
 
 
@@ -283,10 +294,23 @@ def _images(product: dict, url: str) -> tuple[str, ...]:
     if isinstance(images, str):
         images = (images,)
     seen: dict[str, None] = {}
-    for image in images:
-        if isinstance(image, str) and image.strip():
-            seen.setdefault(urljoin(url, image.strip()), None)
+    for image in images if isinstance(images, list | tuple) else ():
+        joined = _joined(url, image.strip()) if isinstance(image, str) else None
+        if joined:
+            seen.setdefault(joined, None)
     return tuple(seen)
+
+
+def _joined(base: str, link: str | None) -> str | None:
+    """``link`` made absolute; None for no link, or one that is no URL ("http://[bad-host/x",
+    which ``urljoin`` refuses) or longer than any real one: such a link is left out, it
+    cannot be fetched anyway."""
+    if not link or len(link) > URL_MAX_CHARS:
+        return None
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
 
 
 def _out_of_stock(offer: dict) -> bool:
@@ -295,18 +319,11 @@ def _out_of_stock(offer: dict) -> bool:
 
 def _won(text: str | None) -> int | None:
     """The first amount in a price text: "79,000원" -> 79000; None when there is none."""
-    match = _AMOUNT.search(text or "")
-    return int(match.group().replace(",", "")) if match else None
+    return first_amount(text)
 
 
 def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return int(float(value.strip().replace(",", "")))
-    return None
+    return whole_number(value)
 
 
 def _text_value(value: object) -> str:

@@ -15,7 +15,9 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from suppliers.malls.errors import ParseError
+from suppliers.bounds import URL_MAX_CHARS, price_problem
+from suppliers.malls.errors import ParseError, parser_guard
+from suppliers.malls.numbers import first_amount, whole_number
 from suppliers.malls.product import ListingItem, ListingPage, MallOption, MallProduct
 
 MALL = "wconcept"
@@ -24,8 +26,6 @@ PRODUCT_URL = "https://www.wconcept.co.kr/Product/{product_id}"
 _PRODUCT_HREF = re.compile(r"/product/(\d+)", re.IGNORECASE)
 # Product images are named "{item code}_{suffix}.jpg", e.g. ".../307698365_GG10848.jpg".
 _IMAGE_ITEM_CODE = re.compile(r"/(\d{8,})_")
-_AMOUNT = re.compile(r"\d[\d,]*")
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _STATUS_CODE = re.compile(r"var\s+statusCd\s*=\s*'(\w*)'")
 _ALMOST_SOLD_OUT = re.compile(r"품절\s*임박")
 _SOLD_OUT = re.compile(r"sold\s*out|품절", re.IGNORECASE)
@@ -35,6 +35,7 @@ _DIGIT_RUN = re.compile(r"\d{4,}")
 _COLOR_LABELS = ("컬러", "색상", "color")
 
 
+@parser_guard(MALL)
 def parse_listing(html: str, base_url: str) -> ListingPage:
     """The products on one W Concept search-result page (``display.wconcept.co.kr/search``).
 
@@ -68,6 +69,7 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
     )
 
 
+@parser_guard(MALL)
 def parse_product(html: str, url: str) -> MallProduct:
     """One W Concept product page (``www.wconcept.co.kr/Product/{id}``).
 
@@ -89,6 +91,8 @@ def parse_product(html: str, url: str) -> MallProduct:
     price = _int_or_none(_input(form, 'input[name="saleprice"]'))
     if price is None or price <= 0:
         raise ParseError(mall=MALL, url=url, field="price", reason="no usable saleprice input")
+    if price_problem(price):
+        raise ParseError(mall=MALL, url=url, field="price", reason=price_problem(price))
 
     color = _notice(tree).get("색상")
     options = _options(form, url, color=color)
@@ -125,15 +129,17 @@ def _search_total(tree: LexborHTMLParser, url: str) -> int:
     try:
         data = json.loads(script.text())
         count = data["props"]["pageProps"]["initialData"]["searchResult"]["totalSearchCount"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+    except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
         raise ParseError(
             mall=MALL, url=url, field="total_count", reason=f"no search result count ({error!r})"
         ) from error
     # countInfo splits the result by tab (상품, 기획전, 리뷰); only the product tab is listed.
+    if not isinstance(count, dict):
+        raise ParseError(mall=MALL, url=url, field="total_count", reason="no search result count")
     for entry in count.get("countInfo") or ():
         if isinstance(entry, dict) and entry.get("code") == "product":
-            return int(entry.get("count") or 0)
-    return int(count.get("total") or 0)
+            return whole_number(entry.get("count")) or 0
+    return whole_number(count.get("total")) or 0
 
 
 def _card_product_id(card: LexborNode) -> str | None:
@@ -220,8 +226,11 @@ def _images(tree: LexborHTMLParser, url: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for link in tree.css("#gallery li a[data-zoom-image]"):
         src = (link.attributes.get("data-zoom-image") or "").strip()
-        if src:
-            seen.setdefault(urljoin(url, src), None)
+        if src and len(src) <= URL_MAX_CHARS:
+            try:
+                seen.setdefault(urljoin(url, src), None)
+            except ValueError:  # "http://[bad-host/x.jpg": no URL, left out like a blank one
+                continue
     return tuple(seen)
 
 
@@ -260,7 +269,7 @@ def _extras(html: str, form: LexborNode, *, color: str | None) -> dict[str, obje
     if ga4 is not None:
         try:
             analytics = json.loads(ga4.attributes.get("value") or "")
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             analytics = {}
         if isinstance(analytics, dict) and analytics.get("BrandNameKr"):
             extras["brand_kr"] = analytics["BrandNameKr"]
@@ -273,14 +282,11 @@ def _input(root: LexborHTMLParser | LexborNode, selector: str) -> str | None:
 
 
 def _won(text: str | None) -> int | None:
-    match = _AMOUNT.search(text or "")
-    return int(match.group().replace(",", "")) if match else None
+    return first_amount(text)
 
 
 def _int_or_none(value: str | None) -> int | None:
-    if value is None or not _NUMBER.fullmatch(value.strip()):
-        return None
-    return int(float(value.strip().replace(",", "")))
+    return whole_number(value)
 
 
 def _node_text(node: LexborNode | None) -> str:

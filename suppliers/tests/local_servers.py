@@ -103,7 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _json(status: int, data: Any, headers: dict[str, str] | None = None):
-    payload = json.dumps(data, ensure_ascii=False).encode()
+    # ASCII escapes: a lone surrogate in a test's data goes out as a real API would send it.
+    payload = json.dumps(data).encode()
     return status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}, payload
 
 
@@ -125,7 +126,8 @@ def _unb64(text: str) -> bytes:
 class RestApi(LocalServer):
     """``GET /v1/products?page&size[&updated_since]`` -> ``{"data": {"items"}, "meta"}``;
     ``GET /v2/products?limit[&cursor][&updated_since]`` -> ``{"items", "paging": {"next"}}``;
-    ``GET /files/<name>`` -> a registered file. All need ``Authorization: Bearer <token>``.
+    ``GET /files/<name>`` -> a registered file. All need ``Authorization: Bearer <token>``
+    (or, with ``query_token``, ``?api_key=<token>``).
     ``faults`` are answered, one per request, before any real answer.
     """
 
@@ -140,16 +142,21 @@ class RestApi(LocalServer):
         ),
         files: dict[str, tuple[str, bytes]] | None = None,
         max_page_size: int = 50,
+        query_token: bool = False,
     ) -> None:
         super().__init__()
         self.token = token
+        self.query_token = query_token
         self.products = sorted(products, key=lambda p: (p.get("updated_at") or "", str(p["id"])))
         self.faults = deque(faults)
         self.files = dict(files or {})
         self.max_page_size = max_page_size
 
     def handle(self, request: _Handler):
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        if self.query_token:  # a supplier that authenticates by ?api_key=
+            if request.query().get("api_key") != self.token:
+                return _json(401, {"error": "invalid or missing api_key"})
+        elif request.headers.get("Authorization") != f"Bearer {self.token}":
             return _json(401, {"error": "invalid or missing bearer token"})
         with self.lock:
             fault = self.faults.popleft() if self.faults else None

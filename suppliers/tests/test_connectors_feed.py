@@ -333,6 +333,68 @@ def test_parse_count_reads_stock_words():
     assert [parse_count(v) for v in (None, "", "품절", "12개", 3, "0")] == [None, None, 0, 12, 3, 0]
 
 
+# --- bounds: one bad value never stops its neighbours ---------------------------------------
+
+OUT_OF_BOUNDS = [
+    ["B001", "억만장자 가방", 1e30, 1, None, None, None],
+    ["B002", "최대 정수 가방", 9_223_372_036_854_775_807, 1, None, None, None],
+    ["B003", "재고 폭탄", 5000, 2_000_000, None, None, None],
+    ["B004", "한도 가방", 1_000_000_000, 1_000_000, None, None, None],
+    ["B005", "긴 숫자", "9" * 5000, 1, None, None, None],
+    ["B006", "이웃 상품", 12000, 3, None, None, None],
+]
+
+
+@pytest.mark.parametrize("kind", ["excel", "csv"])
+def test_values_beyond_the_bounds_reject_their_row_and_the_neighbours_are_read(kind, tmp_path):
+    if kind == "excel":
+        path = write_xlsx(tmp_path / "bounds.xlsx", OUT_OF_BOUNDS)
+    else:
+        path = write_csv(tmp_path / "bounds.csv", OUT_OF_BOUNDS, "utf-8")
+    with feed(kind, path) as connector:
+        records, rejected = everything(connector)
+    assert [r.source_id for r in records] == ["B004", "B006"]
+    assert [(row, column) for row, column, _, _ in rejected] == [
+        (2, "판매가"),
+        (3, "판매가"),
+        (4, "재고"),
+        (6, "판매가"),
+    ]
+    above = "price is above the limit of 1,000,000,000 won"
+    # A CSV holds text: Excel's float 1e30 arrives there as "1e+30", which is no amount.
+    first = above if kind == "excel" else "price not a number"
+    assert [reason for *_, reason in rejected] == [
+        first,
+        above,
+        "stock is above the limit of 1,000,000",
+        above,
+    ]
+
+
+def test_a_formula_without_a_saved_result_is_named_as_a_formula(tmp_path):
+    rows = [
+        [
+            "F001",
+            '=HYPERLINK("https://shop.example.com/f1", "링크 상품")',
+            9000,
+            1,
+            None,
+            None,
+            None,
+        ],
+        ["F002", "보통 상품", 9000, 1, None, None, None],
+        ["F003", None, 9000, 1, None, None, None],
+    ]
+    path = write_xlsx(tmp_path / "formula.xlsx", rows)
+    with feed("excel", path) as connector:
+        records, rejected = everything(connector)
+    assert [r.source_id for r in records] == ["F002"]
+    (row, column, value, reason), missing = rejected
+    assert (row, column) == (2, "상품명") and value.startswith("=HYPERLINK(")
+    assert reason.startswith("상품명 is a formula with no saved result")
+    assert missing == (4, "상품명", None, "missing name")
+
+
 # --- the contract, for a file and for a URL ------------------------------------------------
 
 

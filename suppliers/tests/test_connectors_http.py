@@ -274,6 +274,41 @@ def test_header_auth_sends_the_token_in_the_named_header(api):
         assert connector.check().ok
 
 
+def test_the_query_of_the_configured_url_is_kept_beside_the_paging_parameters():
+    # A supplier that authenticates by query string: httpx alone would drop ?api_key= when
+    # the connector adds page and size.
+    with RestApi(token=TOKEN, products=GOOD, faults=(), query_token=True) as api:
+        settings = _settings(api, url=f"{api.url}/v1/products?api_key={TOKEN}", auth="none")
+        with connector_for("http", settings) as connector:
+            assert connector.check().ok
+            assert source_ids(read_all(connector)) == [p["id"] for p in GOOD]
+
+
+def test_values_beyond_the_bounds_reject_their_item_and_the_rest_is_read():
+    products = [
+        _product(1, price=1e30),
+        _product(2, price=9_223_372_036_854_775_807),
+        _product(3, stock=10**12),
+        _product(4, name="\ud83d 깨진 이모지"),
+        _product(5, options=[{"key": "o", "name": "x" * 10_000}]),
+        _product(6),
+    ]
+    with (
+        RestApi(token=TOKEN, products=products, faults=()) as api,
+        connector_for("http", _settings(api, since_param=None), {"token": TOKEN}) as connector,
+    ):
+        pages = read_all(connector)
+    assert source_ids(pages) == ["P006"]
+    rejected = {r.row: (r.column, r.reason) for page in pages for r in page.rejected}
+    assert rejected == {
+        "P001": ("price", "price is above the limit of 1,000,000,000 won"),
+        "P002": ("price", "price is above the limit of 1,000,000,000 won"),
+        "P003": ("stock", "stock is above the limit of 1,000,000"),
+        "P004": ("name", "name contains a broken character (a lone UTF-16 surrogate)"),
+        "P005": ("options", "option name is 10,000 characters long, above the limit of 500"),
+    }
+
+
 def test_a_url_httpx_cannot_use_is_a_config_error_not_retried():
     with connector_for("http", {"url": "ftp://127.0.0.1/products"}) as connector:
         result = connector.check()

@@ -254,6 +254,31 @@ def test_a_broken_or_vanished_product_page_is_rejected_and_the_crawl_goes_on():
     assert len(pages) == 2
 
 
+def test_a_page_that_breaks_the_parser_is_one_rejected_product_and_the_crawl_goes_on():
+    saved = saved_page(SAVED["okmall"]["product"])
+    bad_image, deep, dear, *_ = OKMALL_IDS[1:]
+    pages = {
+        # urljoin raises ValueError on this link: the image is left out, the product kept.
+        bad_image: edit(saved, '"image": [', '"image": ["http://[bad-host/x.jpg", ', count=1),
+        # json.loads raises RecursionError: the block is unreadable, the page has no Product.
+        deep: edit(
+            saved, '"sku": 753625,', '"deep": ' + "[" * 100_000 + "]" * 100_000 + ",", count=1
+        ),
+        # An option at 10**20 won: beyond the bounds, so the product is rejected.
+        dear: edit(saved, 'sprice="56000"', 'sprice="100000000000000000000"', count=1),
+    }
+    pages = {i: page.replace("753625", i) for i, page in pages.items()}
+    with MallSite("okmall", relabel=True, product_pages=pages) as site:
+        settings = _settings(site, max_products_per_brand=5)
+        with connector_for("mall", settings) as connector:
+            _, records, rejected = _everything(connector)
+
+    assert [r.source_id for r in records] == [OKMALL_IDS[0], bad_image, OKMALL_IDS[4]]
+    assert not any("bad-host" in url for url in records[1].images) and records[1].images
+    assert [(r.row, r.column) for r in rejected] == [(deep, "ld+json Product"), (dear, "options")]
+    assert rejected[1].reason == "option price is above the limit of 1,000,000,000 won"
+
+
 def test_the_cursor_is_plain_json_and_a_fresh_instance_resumes_mid_listing():
     with MallSite("okmall", relabel=True) as site:
         settings = _settings(site, max_products_per_brand=5, max_products_per_read=2)

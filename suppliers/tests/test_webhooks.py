@@ -153,6 +153,46 @@ def test_a_timestamp_outside_the_window_is_401(hook, offset):
     assert not WebhookDelivery.objects.exists()
 
 
+@pytest.mark.parametrize("stamp", [999_999_999_999, 253_402_300_800])  # past the year 9999
+def test_a_signed_timestamp_no_date_can_hold_is_401_not_500(hook, stamp):
+    response = send(hook, {"products": [GOOD]}, timestamp=stamp)
+    assert response.status_code == 401 and "window" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_signed_body_nested_100000_deep_is_400_not_500(hook):
+    response = send(hook, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400 and "deeper" in response.json()["error"]
+    deep = {"products": [{**GOOD, "extra": json.loads("[" * 500 + "]" * 500)}]}
+    response = send(hook, deep)
+    assert response.status_code == 400 and "deeper" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_lone_surrogate_rejects_its_product_and_the_delivery_is_processed(hook):
+    # "\ud83d" (half an emoji) in JSON text: valid JSON, but no UTF-8 character.
+    broken = {**GOOD, "id": "W3", "name": "\ud83d 반쪽 이모지"}
+    broken_brand = {**GOOD, "id": "W4", "brand": "\udc00"}
+    # U+0000 too (found by the property tests on PostgreSQL): no text column can hold it.
+    nul_id = {**GOOD, "id": "\u0000"}
+    body = json.dumps({"products": [GOOD, broken, broken_brand, nul_id]}).encode()
+    assert b"\\ud83d" in body
+    response = send(hook, body, event_id="evt-surrogate")
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["status"] == "accepted" and answer["created"] == 1
+    assert [(r["row"], r["column"]) for r in answer["rejected"]] == [
+        ("W3", "name"),
+        ("\\x00", "id"),
+        ("W4", "raw"),
+    ]
+    reasons = [r["reason"] for r in answer["rejected"]]
+    assert "broken character" in reasons[0] and "broken character" in reasons[2]
+    assert "NUL" in reasons[1]
+    assert WebhookDelivery.objects.get().status == "processed" and len(events()) == 1
+    assert SourceData.objects.filter(source_id="W1", is_current=True).exists()
+
+
 def test_a_replay_is_answered_duplicate_and_done_once(hook):
     body = {"products": [GOOD]}
     first = send(hook, body, event_id="evt-same")

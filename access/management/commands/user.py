@@ -30,8 +30,16 @@ class Command(BaseCommand):
         source.add_argument(
             "--password-env", metavar="VAR", help="read the password from this environment variable"
         )
-        parser.add_argument("--token", action="store_true", help="print the user's API token")
-        parser.add_argument("--rotate-token", action="store_true", help="replace the API token")
+        parser.add_argument(
+            "--token",
+            action="store_true",
+            help="issue a new API token and print it (shown this once: only a digest is kept)",
+        )
+        parser.add_argument(
+            "--rotate-token",
+            action="store_true",
+            help="issue a new API token and revoke the user's others",
+        )
 
     def handle(self, *args, **opts):
         password = None
@@ -45,6 +53,8 @@ class Command(BaseCommand):
                 raise CommandError(f"environment variable {opts['password_env']} is not set")
         if password == "":
             raise CommandError("the password is empty")
+        if password is not None:
+            _password_check(password, opts["username"], opts["email"])
         role = role_parse(opts["role"])
         user = user_set(
             username=opts["username"], role=role, password=password, email=opts["email"]
@@ -52,3 +62,20 @@ class Command(BaseCommand):
         self.stdout.write(f"user {user.username}: {role.group}")
         if opts["token"] or opts["rotate_token"]:
             self.stdout.write(token_for(user, rotate=opts["rotate_token"]))
+
+
+def _password_check(password: str, username: str, email: str) -> None:
+    """Django's password validators (settings.AUTH_PASSWORD_VALIDATORS), as the admin applies
+    them; the password itself never appears in the message."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    User = get_user_model()
+    candidate = User.objects.filter(username=username).first() or User(
+        username=username, email=email
+    )
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise CommandError("the password is refused: " + " ".join(exc.messages)) from None

@@ -13,6 +13,7 @@ a loop that fails stops the whole process with a non-zero exit.
 from __future__ import annotations
 
 import _thread
+import ipaddress
 import threading
 
 from django.conf import settings
@@ -59,6 +60,7 @@ class Command(EngineCommand):
 
         from yooini.wsgi import application
 
+        _refuse_public_with_known_key(opts["host"])
         _refuse_unmigrated()
         executor = opts["executor"] or settings.YOOINI_EXECUTOR
         concurrency = opts["concurrency"] or settings.YOOINI_CONCURRENCY
@@ -141,6 +143,29 @@ class _Shutdown:
         if self.serving:
             self.serving = False
             raise KeyboardInterrupt
+
+
+def _refuse_public_with_known_key(host: str) -> None:
+    """Sessions and CSRF tokens are signed with the secret key: on an address others reach,
+    a key anyone can read (written in the project, or weak) is refused."""
+    from yooini.secret_key import secret_key_problem
+
+    if _loopback(host):
+        return
+    problem = secret_key_problem(settings.SECRET_KEY)
+    if problem:
+        raise CommandError(
+            f"refusing to serve on {host} with this DJANGO_SECRET_KEY: {problem}. Set "
+            "DJANGO_SECRET_KEY to a long random value (or unset it: a key is then generated "
+            "under YOOINI_VAR_DIR), or serve on 127.0.0.1"
+        )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _refuse_unmigrated() -> None:

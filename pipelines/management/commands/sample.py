@@ -17,9 +17,11 @@ from pipelines.sample.markets import MARKETS, markets_served
 from pipelines.sample_run import (
     ACCOUNT,
     UNITS,
+    SampleBusy,
     SampleState,
     live_accounts_configure,
     sample_configure,
+    sample_lock,
     sample_served,
     state_path,
 )
@@ -53,6 +55,14 @@ class Command(EngineCommand):
 
     def handle(self, *args, **opts):
         path = state_path()
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(sample_lock(path.parent))
+            except SampleBusy as exc:
+                raise CommandError(str(exc)) from None
+            self._run(path, opts)
+
+    def _run(self, path, opts):
         state = SampleState.load(path)
         if opts["products"]:
             if path.exists() and opts["products"] != state.products:
