@@ -38,6 +38,7 @@ from django.db import connection, transaction
 
 from orchestrator.core.clock import get_clock
 from yooini.db import chunked
+from yooini.durability import durable_atomic
 
 from .contract import ListingState, MarketConnector, MarketRequest, Operation
 from .listing import (
@@ -582,9 +583,10 @@ def _send_retrying(connector, request: MarketRequest, state: ListingState):
 
 
 def _write_intent(listing: Listing, request: MarketRequest) -> ListingRequest:
-    """Listing row and request row, committed before the call."""
+    """Listing row and request row, committed before the call, and on disk: a power cut after
+    the call cannot lose the record that it was made (decision 9)."""
     now = get_clock().now()
-    with transaction.atomic():
+    with durable_atomic():
         if request.operation is Operation.CREATE:
             listing.create_sent_at = now
             listing.fixed = dict(request.fixed)

@@ -44,6 +44,7 @@ from django.views.decorators.http import require_POST
 
 from markets.listing import rejection_text
 from orchestrator.core.clock import get_clock
+from suppliers.bounds import JSON_DEPTH_MAX, deeper_than, has_surrogate
 from suppliers.crypto import CredentialsError
 
 from .models import Listing, ListingRequest, ListingStatus, MarketAccount, RequestKind
@@ -100,10 +101,16 @@ def webhook_receive(
         return _refused(account_name, 401, "bad signature")
     try:
         payload = json.loads(body.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return _refused(account_name, 400, "body is not UTF-8 JSON")
     if not isinstance(payload, dict):
         return _refused(account_name, 400, "body must be a JSON object")
+    if deeper_than(payload, JSON_DEPTH_MAX):
+        return _refused(account_name, 400, f"body nests deeper than {JSON_DEPTH_MAX} levels")
+    # Neither half an emoji nor a NUL can be stored in a JSON column (PostgreSQL's jsonb and
+    # MariaDB refuse them): the event is refused whole rather than failing half-applied.
+    if any("\x00" in text or has_surrogate(text) for text in _texts(payload)):
+        return _refused(account_name, 400, "body holds a NUL or a lone surrogate character")
     event = (event or "").strip()
     if not event.startswith("product/"):
         return 200, {"status": "ignored", "reason": f"event {event[:60]!r} is not about products"}
@@ -223,6 +230,19 @@ def _listing_for(account: MarketAccount, payload: dict[str, Any]) -> Listing | N
     if payload.get("id") not in (None, ""):
         return Listing.objects.filter(account=account, external_id=str(payload["id"])).first()
     return None
+
+
+def _texts(value: Any):
+    """Every string in a decoded JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
 
 
 def _secrets(account: MarketAccount) -> list[str]:

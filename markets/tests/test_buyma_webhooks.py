@@ -16,6 +16,7 @@ import pytest
 
 from markets.models import Listing, ListingRequest
 from markets.services import listing_publish
+from markets.webhooks import webhook_signature
 
 from .conftest import WEBHOOK_SECRET, make_content
 
@@ -118,3 +119,33 @@ def test_refusals(buyma_server, buyma_account, hook):
     assert ListingRequest.objects.filter(kind="webhook").count() == 0
     suspended = post(hook, "product/update", {**payload, "status": "buyer_suspended"})
     assert suspended.json()["status_now"] == "suspended"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        json.dumps(
+            {
+                "reference_number": "okm-814101",
+                "a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+            }
+        ).encode(),
+        b'{"reference_number": "okm-814101", "status": "public", "name": "\\ud83d"}',
+        b'{"reference_number": "okm-814101", "status": "public", "name": "a\\u0000b"}',
+    ],
+    ids=["100000-deep", "nested", "lone-surrogate", "nul"],
+)
+def test_a_signed_body_nobody_means_is_a_400(buyma_server, buyma_account, hook, body):
+    listing_publish(account=buyma_account, content=make_content())
+    answer = httpx.post(
+        hook,
+        content=body,
+        headers={
+            "X-Buyma-Event": "product/update",
+            "X-Buyma-Hmac-Sha256": webhook_signature(WEBHOOK_SECRET, body),
+            "Content-Type": "application/json",
+        },
+    )
+    assert answer.status_code == 400
+    assert Listing.objects.get().status == "pending"

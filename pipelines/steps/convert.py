@@ -35,9 +35,11 @@ def convert(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dic
     changed, problems = facts_refresh(unit.supplier, todo, records)
     raws = {source_id: record.raw for source_id, record in records.items()}
     counts = products_prepare(rows, accounts, raws, Preparers())
-    ctx.add_items(len(changed))
+    # Items: the products this stage holds done, whatever attempt did each (a resumed stage
+    # counts the work of the attempt that was killed too).
+    ctx.add_items(len(rows))
     return {
-        "items": len(changed),
+        "items": len(rows),
         "converted": len(changed) - len(problems),
         "blocked": counts["blocked"],
         "prepared": counts["prepared"],

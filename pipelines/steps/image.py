@@ -27,10 +27,13 @@ FIELDS = ("images", "image_hash", "errors")
 def image(ctx, partition: str) -> dict[str, Any]:
     unit = collect_unit_for(partition)
     changed = []
-    fetched = new_files = failed = 0
+    fetched = new_files = failed = held = 0
     for row in products_of(unit, active_only=True):
         if row.facts is None:
             continue
+        # Items: the products whose images this stage holds, whichever attempt stored them.
+        held += 1
+        ctx.add_items(1)
         urls = list(row.facts.get("image_urls") or ())[:MAX_IMAGES]
         digest = text_hash(json.dumps(urls))
         if digest == row.image_hash:
@@ -48,12 +51,12 @@ def image(ctx, partition: str) -> dict[str, Any]:
         # Failed URLs are tried again next run; a product whose images all worked is done.
         row.image_hash = digest if not result.errors else ""
         changed.append(row)
-        ctx.add_items(1)
         if len(changed) % SAVE_EVERY == 0:  # a crash loses at most this much bookkeeping
             products_save(changed[-SAVE_EVERY:], FIELDS)
     products_save(changed[len(changed) - len(changed) % SAVE_EVERY :], FIELDS)
     return {
-        "items": len(changed),
+        "items": held,
+        "stored": len(changed),
         "fetched": fetched,
         "new_files": new_files,
         "failed_urls": failed,

@@ -43,10 +43,12 @@ def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> d
 
 def products_translate(supplier: str, rows, accounts, preparers: Preparers | None = None) -> dict:
     """Translate the drafts of ``rows`` on every account whose market needs it, where their
-    texts or glossary changed (or a person is awaited). Returns counts: items, needs_human,
-    cached."""
+    texts or glossary changed (or a person is awaited). Returns counts: items (drafts held),
+    translated (now), needs_human, cached."""
     preparers = preparers or Preparers()
-    counts = {"items": 0, "needs_human": 0, "cached": 0}
+    # Items: the drafts held in the market's language after this pass, whichever attempt
+    # translated them; "translated": those done now.
+    counts = {"items": 0, "translated": 0, "needs_human": 0, "cached": 0}
     for account in accounts:
         if not needs_translation(account):
             continue
@@ -56,6 +58,7 @@ def products_translate(supplier: str, rows, accounts, preparers: Preparers | Non
         for state in market_products(rows, account).values():
             if state.draft is None or state.pk is None:
                 continue
+            counts["items"] += 1
             texts = preparer.texts(state.draft)
             glossary = dict(state.draft.get("glossary") or {})
             digest = text_hash(json.dumps([texts, glossary], ensure_ascii=False, sort_keys=True))
@@ -89,7 +92,7 @@ def products_translate(supplier: str, rows, accounts, preparers: Preparers | Non
             [item[0] for item in todo], ["texts", "needs_human", "translate_hash", "errors"]
         )
         _hub_write(supplier, account, language, todo)
-        counts["items"] += len(todo)
+        counts["translated"] += len(todo)
     return counts
 
 

@@ -114,6 +114,11 @@ def test_full_run_lists_every_ready_product_once_and_a_rerun_changes_nothing(sam
     assert rerun.status == "COMPLETED"
     assert ListingRequest.objects.count() == requests_before  # nothing sent again
     assert media_files_count() == files_before and sample.hits["image"] == hits_before
+    # Items count what each stage holds done, not what this attempt happened to do: a rerun
+    # (or an attempt resumed after a kill) reports every product.
+    for stage in ("convert", "translate", "image"):
+        assert results(rerun, stage)["items"] == results(batch, stage)["items"] > 0, stage
+    assert results(rerun, "translate")["translated"] == len(waiting)  # a person is awaited
     assert results(rerun, "convert")["unchanged"] == len(
         [p for p in products if p.state == ProductState.ACTIVE and p.supplier in UNITS]
     )
