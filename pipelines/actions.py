@@ -149,6 +149,8 @@ def products_reprice(
     if rows and accounts:
         decided = prices_decide(rows, accounts) or {}
         tally.counts["repriced"] = _repriced_count(decided)
+        if isinstance(decided.get("price_changed"), int):
+            tally.counts["price_changed"] = decided["price_changed"]
     for account in accounts:
         targets = _targets(rows, account, eligible, tally)
         _publish(account, targets, tally, suspend=_decided_suspend, done=None)
@@ -224,31 +226,42 @@ def _publish(
     done: str | None,
 ) -> None:
     """Publish ``targets`` on ``account`` and count each result: as ``done`` when it went
-    through (or by the publish machine's own action name when ``done`` is None)."""
+    through (or by the publish machine's own action name when ``done`` is None).
+
+    A dry run goes in one call (its writes are bulk). A live account is sent one product at
+    a time, so that when the market stops answering, what went through before is counted
+    as done and only the rest as failed, without asking a market that is down again."""
     if not targets:
         return
     flags = [suspend(t.state) if callable(suspend) else suspend for t in targets]
-    try:
-        results = listing_publish_many(
-            account,
-            [t.content for t in targets],
-            "partial",
-            [t.state.price_decision for t in targets],
-            suspend=flags,
-        )
-    except (MarketUnavailable, MarketAuthError) as exc:
-        for target in targets:
-            tally.fail(target.product, account, str(exc))
-        return
-    for target, result in zip(targets, results, strict=True):
-        if result.action == "failed":
-            tally.fail(target.product, account, result.error or "")
-        elif result.action == "skipped":
-            tally.skip(result.error or "skipped")
-        elif result.action == "unchanged" or done is None:
-            tally.counts[result.action] += 1
-        else:
-            tally.counts[done] += 1
+    groups = [list(range(len(targets)))] if account.dry_run else [[i] for i in range(len(targets))]
+    for position, group in enumerate(groups):
+        try:
+            results = listing_publish_many(
+                account,
+                [targets[i].content for i in group],
+                "partial",
+                [targets[i].state.price_decision for i in group],
+                suspend=[flags[i] for i in group],
+            )
+        except (MarketUnavailable, MarketAuthError) as exc:
+            for rest in groups[position:]:
+                for i in rest:
+                    tally.fail(targets[i].product, account, str(exc))
+            return
+        for i, result in zip(group, results, strict=True):
+            _count(tally, account, targets[i], result, done)
+
+
+def _count(tally: _Tally, account: MarketAccount, target: _Target, result, done: str | None):
+    if result.action == "failed":
+        tally.fail(target.product, account, result.error or "")
+    elif result.action == "skipped":
+        tally.skip(result.error or "skipped")
+    elif result.action == "unchanged" or done is None:
+        tally.counts[result.action] += 1
+    else:
+        tally.counts[done] += 1
 
 
 def _decided_suspend(state: MarketProduct) -> bool:
@@ -257,10 +270,10 @@ def _decided_suspend(state: MarketProduct) -> bool:
 
 
 def _repriced_count(decided: Any) -> int:
-    """How many prices ``products_reprice`` decided, from its summary (``changed``,
-    ``repriced`` or ``items``, whichever it gives)."""
+    """How many prices ``products_reprice`` decided, from its summary (``repriced``, else
+    ``items`` as the PRICE stage counts them)."""
     if isinstance(decided, dict):
-        for key in ("repriced", "changed", "items"):
+        for key in ("repriced", "items"):
             if isinstance(decided.get(key), int):
                 return decided[key]
     return 0
