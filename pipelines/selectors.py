@@ -389,7 +389,8 @@ def _account_state(
     return AccountState(
         account,
         status=listing.status,
-        price=listing.price,
+        # A listing whose create failed has no price at the market: show the decided one.
+        price=listing.price if listing.price is not None or state is None else state.price,
         currency=listing.currency or account.currency,
         margin=decision_margin(decision),
         margin_rate=decision_margin_rate(decision),

@@ -204,6 +204,7 @@ def test_page_lists_each_product_with_its_state_per_account(client_as, world):
     assert "¥15,800" in air and "15.0%" in air and 'title="¥2,370"' in air and "2/2" in air
     coat = html.split(f'<tr id="product-{world.coat.pk}">')[1].split("</tr>")[0]
     assert 'data-status="failed"' in coat and 'title="brand_id: unknown brand"' in coat
+    assert "¥42,000" in coat  # never at the market: the decided price
     dunk = html.split(f'<tr id="product-{world.dunk.pk}">')[1].split("</tr>")[0]
     assert 'data-status="suspended"' in dunk
     assert 'data-waiting=""' in dunk and 'title="register: brand_id: unknown brand"' in dunk
