@@ -294,6 +294,12 @@ def seller_products_query(
         for alias in aliases:
             match |= Q(**{f"{alias}__contains": needle})
         query = query.alias(**aliases).filter(match)
+    if not account_ids:
+        # No account shown: nothing is listed anywhere (and an empty IN (...) inside a
+        # subquery would empty the whole query on some databases).
+        if narrowed or (status and status != UNLISTED):
+            return query.none()
+        return _sorted(query, DEFAULT_SORT, None)
     listings = _listings_of_product(account_ids)
     if narrowed:
         on_account = MarketProduct.objects.filter(
@@ -374,25 +380,27 @@ def _account_state(
         if state is None:
             return AccountState(account)
         decision = state.price_decision
+        currency = state.currency or account.currency
         return AccountState(
             account,
             waiting=not_ready_reason(product, state),
             price=state.price,
-            currency=state.currency or account.currency,
-            margin=decision_margin(decision),
+            currency=currency,
+            margin=decision_margin(decision, currency),
             margin_rate=decision_margin_rate(decision),
             error=stage_errors,
             present=True,
         )
     decision = listing.price_decision or (state.price_decision if state else None)
     stock = listing.stock if isinstance(listing.stock, dict) else {}
+    currency = listing.currency or account.currency
     return AccountState(
         account,
         status=listing.status,
         # A listing whose create failed has no price at the market: show the decided one.
         price=listing.price if listing.price is not None or state is None else state.price,
-        currency=listing.currency or account.currency,
-        margin=decision_margin(decision),
+        currency=currency,
+        margin=decision_margin(decision, currency),
         margin_rate=decision_margin_rate(decision),
         stock_available=_whole(stock.get("available")),
         stock_variants=_whole(stock.get("variants")),
@@ -403,20 +411,23 @@ def _account_state(
     )
 
 
-def decision_margin(decision: Any) -> Decimal | None:
+def decision_margin(decision: Any, currency: str = "") -> Decimal | None:
     """The margin amount of a price decision, in the market's currency: ``margin`` (a number,
-    or an object with ``value``/``amount``), else ``margin_<currency>`` (``margin_jpy``)."""
+    or an object with ``value``/``amount``), else ``margin_<currency>`` (``margin_jpy``),
+    else any other ``margin_*`` number. Decisions differ by market and by age: read what is
+    there."""
     if not isinstance(decision, dict):
         return None
     value = decision.get("margin")
     if isinstance(value, dict):
         value = value.get("value", value.get("amount"))
-    if value is None:
-        value = next(
-            (v for k, v in decision.items() if k.startswith("margin_") and k != "margin_rate"),
-            None,
-        )
-    return _decimal(value)
+    candidates = [value, decision.get(f"margin_{currency.lower()}") if currency else None]
+    candidates += [v for k, v in decision.items() if k.startswith("margin_") and k != "margin_rate"]
+    for candidate in candidates:
+        number = _decimal(candidate)
+        if number is not None:
+            return number
+    return None
 
 
 def decision_margin_rate(decision: Any) -> Decimal | None:
@@ -435,7 +446,7 @@ def _listings_of_product(account_ids: Sequence[int]) -> QuerySet[Listing]:
     return Listing.objects.filter(account_id__in=account_ids, source_key=key)
 
 
-def _sorted(query: QuerySet[PipelineProduct], sort: str, listings: QuerySet[Listing]):
+def _sorted(query: QuerySet[PipelineProduct], sort: str, listings: QuerySet[Listing] | None):
     tie = ("supplier", "source_id")
     if sort in ("cost", "-cost"):
         cost = json_number("facts", "cost_krw")

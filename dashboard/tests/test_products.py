@@ -413,3 +413,39 @@ def test_an_action_needs_products_and_accounts(client_as, world):
     assert "Choose at least one product and one account." in response.content.decode()
     response = client.get(reverse("dashboard:product_action"))
     assert response.status_code == 405
+
+
+# --- the read model's edges ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decision", "currency", "margin", "rate"),
+    [
+        ({"margin_jpy": "2370.40", "margin_rate": "0.1500"}, "JPY", "2370.40", "0.1500"),
+        ({"margin": 5100, "margin_rate": 0.12}, "KRW", "5100", "0.12"),
+        ({"margin": {"kind": "won", "value": "5100"}}, "KRW", "5100", None),
+        ({"margin_kind": "rate", "margin_krw": "800"}, "KRW", "800", None),
+        ({"margin_rate": "n/a", "margin_jpy": None}, "JPY", None, None),
+        (None, "JPY", None, None),
+    ],
+)
+def test_margins_are_read_from_whatever_the_decision_holds(decision, currency, margin, rate):
+    from decimal import Decimal
+
+    from pipelines.selectors import decision_margin, decision_margin_rate
+
+    assert decision_margin(decision, currency) == (Decimal(margin) if margin else None)
+    assert decision_margin_rate(decision) == (Decimal(rate) if rate else None)
+
+
+def test_without_enabled_accounts_the_products_are_still_listed(client_as, world):
+    from markets.models import MarketAccount
+
+    MarketAccount.objects.update(enabled=False)
+    client = client_as("viewer")
+    html = page_text(client, sort="status")
+    assert sorted(product_ids(html)) == sorted(
+        p.pk for p in (world.air, world.coat, world.wallet, world.dunk)
+    )
+    assert product_ids(page_text(client, status="failed")) == []
+    assert len(product_ids(page_text(client, status="unlisted"))) == 4
