@@ -50,6 +50,8 @@ OUTCOME_NAMES = {
     "suspended": gettext_lazy("suspended"),
     "resumed": gettext_lazy("resumed"),
     "repriced": gettext_lazy("repriced"),
+    "price_changed": gettext_lazy("price changed"),
+    "price_failed": gettext_lazy("not priced"),
     "updated": gettext_lazy("updated"),
     "price": gettext_lazy("price sent"),
     "stock": gettext_lazy("stock sent"),

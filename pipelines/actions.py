@@ -128,8 +128,9 @@ def products_reprice(
     MarketProduct rows by the PRICE stage's ``products_reprice``), then publish the new
     prices of the listed ones in mode ``partial``. A suspended listing keeps its suspension
     (its new price goes out when it is resumed); a decision the margin guard refuses
-    suspends the listing, as REGISTER does. Returns {"repriced", "updated", "unchanged",
-    "skipped", "failed", ...}."""
+    suspends the listing, as REGISTER does. Returns {"repriced", "price_changed",
+    "price_failed", "updated", "unchanged", "skipped", "failed", ...} ("price", "stock":
+    the one request a market needed)."""
     try:
         from .steps.price import products_reprice as prices_decide
     except ImportError:
@@ -149,12 +150,15 @@ def products_reprice(
     if rows and accounts:
         decided = prices_decide(rows, accounts) or {}
         tally.counts["repriced"] = _repriced_count(decided)
-        if isinstance(decided.get("price_changed"), int):
-            tally.counts["price_changed"] = decided["price_changed"]
+        # The PRICE stage's own counts: prices that moved, and products it could not price
+        # (no rule, no exchange rate, competitor unknown: the reason is in their errors).
+        for theirs, ours in (("price_changed", "price_changed"), ("failed", "price_failed")):
+            if isinstance(decided.get(theirs), int):
+                tally.counts[ours] = decided[theirs]
     for account in accounts:
         targets = _targets(rows, account, eligible, tally)
         _publish(account, targets, tally, suspend=_decided_suspend, done=None)
-    keys = ("repriced", "updated", "unchanged", "skipped", "failed")
+    keys = ("repriced", "price_changed", "price_failed", "updated", "skipped", "failed")
     return _finish("reprice", tally, keys, rows, accounts, actor)
 
 
