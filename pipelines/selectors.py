@@ -242,11 +242,7 @@ def seller_products(
 ) -> SellerProducts:
     """One page of products matching the filters (see ``seller_products_query``) with their
     state on every shown account; an out-of-range ``page`` gives the last page."""
-    accounts = seller_accounts(market=market, account=account)
-    narrowed = bool(market or account)
-    query = seller_products_query(
-        q=q, accounts=accounts, narrowed=narrowed, status=status, sort=sort
-    )
+    accounts, query = _matching(q=q, market=market, account=account, status=status, sort=sort)
     page_obj = Paginator(query, per_page).get_page(page)
     return SellerProducts(page_obj, product_rows(list(page_obj.object_list), accounts), accounts)
 
@@ -255,11 +251,7 @@ def seller_products_all(
     *, q: str = "", market: str = "", account: str = "", status: str = "", sort: str = DEFAULT_SORT
 ) -> tuple[list[AccountColumn], Iterator[ProductRow]]:
     """Every matching product (for the exports), read a chunk at a time."""
-    accounts = seller_accounts(market=market, account=account)
-    narrowed = bool(market or account)
-    query = seller_products_query(
-        q=q, accounts=accounts, narrowed=narrowed, status=status, sort=sort
-    )
+    accounts, query = _matching(q=q, market=market, account=account, status=status, sort=sort)
 
     def rows() -> Iterator[ProductRow]:
         ids = list(query.values_list("pk", flat=True))
@@ -270,15 +262,26 @@ def seller_products_all(
     return accounts, rows()
 
 
+def _matching(
+    *, q: str, market: str, account: str, status: str, sort: str
+) -> tuple[list[AccountColumn], QuerySet[PipelineProduct]]:
+    accounts = seller_accounts(market=market, account=account)
+    narrowed = bool(market or account)
+    query = seller_products_query(
+        q=q, accounts=accounts, narrowed=narrowed, status=status, sort=sort
+    )
+    return accounts, query
+
+
 def seller_products_query(
     *, q: str, accounts: Sequence[AccountColumn], narrowed: bool, status: str, sort: str
 ) -> QuerySet[PipelineProduct]:
     """The matching products, sorted (ties by supplier and source id).
 
     ``q`` is part of the title, brand, model number or source id, any case. With a market or
-    account filter (``narrowed``) only products on one of them (a
-    MarketProduct row or a listing) are listed. ``status`` is a listing status on one of the
-    shown accounts, or ``UNLISTED`` for products listed on none of them.
+    account filter (``narrowed``) only products on one of the shown ``accounts`` (a
+    MarketProduct row or a listing there) are listed. ``status`` is a listing status on one of
+    the shown accounts, or ``UNLISTED`` for products listed on none of them.
     """
     account_ids = [a.pk for a in accounts]
     query = PipelineProduct.objects.all()
@@ -295,8 +298,8 @@ def seller_products_query(
             match |= Q(**{f"{alias}__contains": needle})
         query = query.alias(**aliases).filter(match)
     if not account_ids:
-        # No account shown: nothing is listed anywhere (and an empty IN (...) inside a
-        # subquery would empty the whole query on some databases).
+        # No account shown: nothing is listed on one. (Django cannot compile an empty
+        # IN (...) inside a subquery: it would return no product at all.)
         if narrowed or (status and status != UNLISTED):
             return query.none()
         return _sorted(query, DEFAULT_SORT, None)
