@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -89,7 +90,6 @@ def product_list(request):
             "markets": markets,
             "account_names": account_names,
             "statuses": [*STATUS_LABELS.items(), (UNLISTED, _("not listed"))],
-            "sorts": SORTS,
             "query_string": _without_page(request.GET),
             "sort_query": _without(request.GET, "page", "sort"),
             "filters_query": _query(filters),
@@ -106,7 +106,8 @@ def product_export(request, extension: str):
         response = StreamingHttpResponse(products_csv(rows), content_type=EXPORTS["csv"])
     else:
         response = HttpResponse(products_xlsx(rows), content_type=EXPORTS["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # An account name may be Korean: the header encodes it as RFC 6266 asks.
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
@@ -118,7 +119,7 @@ def product_action(request):
     if query:
         back = f"{back}?{query}"
     action = request.POST.get("action", "")
-    product_ids = [int(v) for v in request.POST.getlist("product") if v.isdigit()]
+    product_ids = [int(v) for v in request.POST.getlist("product") if v.isascii() and v.isdigit()]
     account_names = request.POST.getlist("account")
     if action not in ACTIONS:
         messages.error(request, _("Choose an action."))

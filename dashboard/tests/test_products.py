@@ -309,7 +309,9 @@ def test_korean_page(client_as, world):
 def test_csv_export_has_a_line_per_product_and_account(client_as, world):
     response = client_as("viewer").get(reverse("dashboard:products_csv"), {"q": "nike"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
+    assert re.match(
+        r'attachment; filename="products-\d{8}-\d{4}\.csv"', response["Content-Disposition"]
+    )
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -332,6 +334,11 @@ def test_excel_export_covers_every_page(client_as, world, monkeypatch):
     monkeypatch.setattr("dashboard.views_products.PAGE_SIZE", 1)
     response = client_as("viewer").get(reverse("dashboard:products_xlsx"))
     assert response.status_code == 200
+
+    market_account_create(name="쿠팡", market="buyma", settings=BUYMA_SETTINGS)
+    one = client_as("viewer").get(reverse("dashboard:products_xlsx"), {"account": "쿠팡"})
+    assert "filename*=utf-8''products-" in one["Content-Disposition"]
+    assert one["Content-Disposition"].endswith("-%EC%BF%A0%ED%8C%A1.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Supplier"
