@@ -357,6 +357,17 @@ def test_excel_export_covers_every_page(client_as, world, monkeypatch):
     assert coat[18] == "brand_id: unknown brand"
 
 
+def test_exports_write_supplier_formulas_as_text(client_as, world):
+    world.product("6666", '=HYPERLINK("http://evil.example.com","click")', "-Brand", "", 1000)
+    client = client_as("viewer")
+    text = b"".join(client.get(reverse("dashboard:products_csv")).streaming_content).decode()
+    line = next(x for x in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if x[1] == "6666")
+    assert line[2] == '\'=HYPERLINK("http://evil.example.com","click")' and line[3] == "'-Brand"
+    book = load_workbook(io.BytesIO(client.get(reverse("dashboard:products_xlsx")).content))
+    row = next(r for r in book.active.iter_rows(values_only=True) if r[1] == "6666")
+    assert row[2].startswith("'=") and row[3] == "'-Brand"
+
+
 # --- roles and actions -----------------------------------------------------------------------
 
 
