@@ -127,15 +127,11 @@ def product_action(request):
     if not product_ids or not account_names:
         messages.error(request, _("Choose at least one product and one account."))
         return redirect(back)
-    try:
-        result = ACTIONS[action](
-            product_ids=product_ids,
-            account_names=account_names,
-            actor=request.user.get_username(),
-        )
-    except actions.ActionUnavailable as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
+    result = ACTIONS[action](
+        product_ids=product_ids,
+        account_names=account_names,
+        actor=request.user.get_username(),
+    )
     level = messages.error if result.get("failed") else messages.success
     level(request, _result_text(action, result))
     return redirect(back)

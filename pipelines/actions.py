@@ -15,20 +15,21 @@ person pressed a button and must see what happened, not a server error.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markets.listing import ListingContent, MarketAuthError, MarketUnavailable
+from markets.listing import ListingContent, MarketAuthError
 from markets.models import Listing, ListingStatus, MarketAccount
 from markets.publish import listing_publish_many
 from media.storage import storage_get
 from orchestrator.services.events import event_emit
 
+from .contents import product_content
 from .market_products import Preparers, market_products
-from .models import MarketProduct, PipelineProduct, ProductState
+from .models import MarketProduct, PipelineProduct
+from .steps.price import products_reprice as prices_decide
 from .steps.register import not_ready_reason
 
 EVENT = "listing.bulk_action"
@@ -41,10 +42,6 @@ ALREADY_SUSPENDED = "already suspended"
 NOT_SUSPENDED = "not suspended"
 DELETED = "listing deleted"
 SUSPENDED_KEPT = "suspended: resume it to publish the new price"
-
-
-class ActionUnavailable(RuntimeError):
-    """The action needs a part of the pipeline this installation does not have."""
 
 
 @dataclass
@@ -99,6 +96,7 @@ def products_suspend(
     rows, accounts = _chosen(product_ids, account_names)
     for account in accounts:
         targets = _targets(rows, account, eligible, tally)
+        _hold(targets, held=True)
         _publish(account, targets, tally, suspend=True, done="suspended")
     return _finish("suspend", tally, ("suspended", "skipped", "failed"), rows, accounts, actor)
 
@@ -117,8 +115,17 @@ def products_resume(
     rows, accounts = _chosen(product_ids, account_names)
     for account in accounts:
         targets = _targets(rows, account, eligible, tally)
+        _hold(targets, held=False)
         _publish(account, targets, tally, suspend=False, done="resumed")
     return _finish("resume", tally, ("resumed", "skipped", "failed"), rows, accounts, actor)
+
+
+def _hold(targets: Sequence[_Target], *, held: bool) -> None:
+    """Remember (before the call) that the seller holds these listings off sale, so a run
+    of the pipeline never puts them back on sale by itself; a resume lets go."""
+    for target in targets:
+        target.state.held = held
+    MarketProduct.objects.filter(pk__in=[t.state.pk for t in targets]).update(held=held)
 
 
 def products_reprice(
@@ -131,12 +138,6 @@ def products_reprice(
     suspends the listing, as REGISTER does. Returns {"repriced", "price_changed",
     "price_failed", "updated", "unchanged", "skipped", "failed", ...} ("price", "stock":
     the one request a market needed)."""
-    try:
-        from .steps.price import products_reprice as prices_decide
-    except ImportError:
-        raise ActionUnavailable(
-            "repricing needs pipelines.steps.price.products_reprice, not installed here"
-        ) from None
 
     def eligible(listing: Listing) -> str:
         if listing.status == ListingStatus.SUSPENDED:
@@ -207,17 +208,8 @@ def _targets(
         if reason:
             tally.skip(reason)
             continue
-        content = preparer.content(
-            state.draft,
-            state.texts,
-            state.price,
-            [storage.public_url(key) for key in row.images],
-            gone=row.state != ProductState.ACTIVE,
-            settings=account.settings,
-        )
-        targets.append(
-            _Target(row, state, listing, dataclasses.replace(content, source_key=row.key))
-        )
+        content = product_content(row, state, account, preparer, storage)
+        targets.append(_Target(row, state, listing, content))
     return targets
 
 
@@ -230,35 +222,31 @@ def _publish(
     done: str | None,
 ) -> None:
     """Publish ``targets`` on ``account`` and count each result: as ``done`` when it went
-    through (or by the publish machine's own action name when ``done`` is None).
-
-    A dry run goes in one call (its writes are bulk). A live account is sent one product at
-    a time, so that when the market stops answering, what went through before is counted
-    as done and only the rest as failed, without asking a market that is down again."""
+    through (or by the publish machine's own action name when ``done`` is None). A listing
+    the market could not take now counts as failed, with the market's reason; when the
+    market stops answering, the publish machine stops asking it (what went through stays
+    counted as done)."""
     if not targets:
         return
     flags = [suspend(t.state) if callable(suspend) else suspend for t in targets]
-    groups = [list(range(len(targets)))] if account.dry_run else [[i] for i in range(len(targets))]
-    for position, group in enumerate(groups):
-        try:
-            results = listing_publish_many(
-                account,
-                [targets[i].content for i in group],
-                "partial",
-                [targets[i].state.price_decision for i in group],
-                suspend=[flags[i] for i in group],
-            )
-        except (MarketUnavailable, MarketAuthError) as exc:
-            for rest in groups[position:]:
-                for i in rest:
-                    tally.fail(targets[i].product, account, str(exc))
-            return
-        for i, result in zip(group, results, strict=True):
-            _count(tally, account, targets[i], result, done)
+    try:
+        results = listing_publish_many(
+            account,
+            [t.content for t in targets],
+            "partial",
+            [t.state.price_decision for t in targets],
+            suspend=flags,
+        )
+    except MarketAuthError as exc:
+        for target in targets:
+            tally.fail(target.product, account, str(exc))
+        return
+    for target, result in zip(targets, results, strict=True):
+        _count(tally, account, target, result, done)
 
 
 def _count(tally: _Tally, account: MarketAccount, target: _Target, result, done: str | None):
-    if result.action == "failed":
+    if result.action in ("failed", "unavailable"):
         tally.fail(target.product, account, result.error or "")
     elif result.action == "skipped":
         tally.skip(result.error or "skipped")

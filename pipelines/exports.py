@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from markets.listing import ListingContent
 from markets.models import MarketAccount
 from media.storage import storage_get
 
+from .contents import product_content
 from .market_products import Preparers
 from .models import MarketProduct
-from .products import product_unavailable
 from .steps.register import not_ready_reason
 
 
@@ -25,13 +23,5 @@ def account_contents(account: MarketAccount) -> tuple[list[ListingContent], int]
         if not_ready_reason(row, state):
             waiting += 1
             continue
-        content = preparer.content(
-            state.draft,
-            state.texts,
-            state.price,
-            [storage.public_url(key) for key in row.images],
-            gone=product_unavailable(row),
-            settings=account.settings,
-        )
-        contents.append(dataclasses.replace(content, source_key=row.key))
+        contents.append(product_content(row, state, account, preparer, storage))
     return contents, waiting

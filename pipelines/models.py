@@ -83,6 +83,9 @@ class MarketProduct(models.Model):
     price_decision = models.JSONField(null=True, blank=True)
     # The listing content last published without error (partial runs skip an equal one).
     register_hash = models.CharField(max_length=64, blank=True, default="")
+    # The seller took the listing off sale by hand: every run keeps it suspended until they
+    # resume it (the product page's bulk actions).
+    held = models.BooleanField(default=False)
     errors = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

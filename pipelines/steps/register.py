@@ -20,14 +20,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from markets.publish import listing_publish_many, unavailable_error
-from media.storage import Storage, storage_get
+from media.storage import storage_get
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
 
+from ..contents import product_content
 from ..hub import Published, hub_write
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import MarketProduct, PipelineProduct, ProductState
-from ..products import product_unavailable, products_of
+from ..products import products_of
 
 FAILURES_KEPT = 50
 FAILED = ("failed", "unavailable")
@@ -53,17 +54,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
             if reason:
                 waiting[reason] += 1
                 continue
-            content = dataclasses.replace(
-                preparer.content(
-                    state.draft,
-                    state.texts,
-                    state.price,
-                    _image_urls(row, storage),
-                    gone=product_unavailable(row),
-                    settings=account.settings,
-                ),
-                source_key=row.key,
-            )
+            content = product_content(row, state, account, preparer, storage)
             ready.append((row, state, content, _digest(content, state, row)))
         if ctx.mode == "partial":
             # A partial run only sends what moved since the last publish that went well; a
@@ -139,12 +130,9 @@ def not_ready_reason(row: PipelineProduct, state: MarketProduct | None) -> str:
     return ""
 
 
-def _image_urls(row: PipelineProduct, storage: Storage) -> list[str]:
-    return [storage.public_url(key) for key in row.images]
-
-
 def _suspend(state: MarketProduct) -> bool:
-    return bool((state.price_decision or {}).get("suspend"))
+    """Held off sale by the seller, or a price the margin guard refuses."""
+    return state.held or bool((state.price_decision or {}).get("suspend"))
 
 
 def _digest(content, state: MarketProduct, row: PipelineProduct) -> str:

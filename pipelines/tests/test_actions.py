@@ -137,7 +137,6 @@ def test_a_market_that_does_not_answer_fails_the_account_not_the_action(world):
     assert status_of(world.air, live) == "published"
 
 
-@pytest.mark.xfail(reason="needs pipelines.steps.price.products_reprice", strict=False)
 def test_reprice_decides_again_and_publishes_the_new_price(world):
     from pricing.services import fx_rate_set, pricing_defaults_ensure
 

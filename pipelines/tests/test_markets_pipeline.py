@@ -35,13 +35,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sample(settings, tmp_path):
-    """A 60-product sample and the four markets, configured as ``yooini sample --markets``."""
+    """A 30-product sample and the four markets, configured as ``yooini sample --markets``."""
     workflows_load()
     settings.YOOINI_VAR_DIR = tmp_path
     settings.YOOINI_MEDIA_ROOT = tmp_path / "media"
     settings.YOOINI_MARKET_TIMEOUT = 0.5
     settings.YOOINI_CREDENTIALS_KEY = ""  # the sample makes its own under var/
-    catalog = SampleCatalog.generate(products=60, brands=5, seed=5)
+    catalog = SampleCatalog.generate(products=30, brands=4, seed=5)
     with (
         SampleServer(catalog, media_root=tmp_path / "media") as server,
         markets_served(MARKETS, tmp_path / "markets") as markets,
@@ -82,7 +82,7 @@ def test_every_market_lists_every_ready_product_once_and_a_rerun_sends_nothing(s
     assert batch.status == "COMPLETED", StageRun.objects.exclude(status=CellStatus.DONE).values()
     for kind, server in sample.markets.items():
         listed = listings(kind)
-        assert listed.count() > 30, kind
+        assert listed.count() > 15, kind
         assert sum(server.creates.values()) == listed.count(), kind
         currency = "JPY" if kind == "buyma" else "KRW"
         assert set(listed.values_list("currency", flat=True)) == {currency}
@@ -199,3 +199,30 @@ def test_twenty_percent_faults_complete_without_a_duplicate(sample, manual_clock
         assert sum(sample.markets[kind].creates.values()) == listings(kind).count(), kind
     current = SourceData.objects.filter(source_type="market_listing", is_current=True)
     assert current.count() == Listing.objects.count()
+
+
+def test_a_listing_the_seller_suspends_stays_suspended_until_resumed(sample):
+    from pipelines.actions import products_resume, products_suspend
+
+    assert run(sample).status == "COMPLETED"
+    listing = listings("coupang").filter(status=ListingStatus.PUBLISHED).first()
+    product = PipelineProduct.objects.get(
+        supplier=listing.source_key.partition(":")[0],
+        source_id=listing.source_key.partition(":")[2],
+    )
+    chosen = {"product_ids": [product.pk], "account_names": [listing.account.name], "actor": "op"}
+
+    assert products_suspend(**chosen)["suspended"] == 1
+    assert sample.markets["coupang"].view(listing.reference_number)["on_sale"] is False
+    assert run(sample).status == "COMPLETED"  # a full run does not put it back on sale
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.SUSPENDED
+    assert sample.markets["coupang"].view(listing.reference_number)["on_sale"] is False
+
+    assert products_resume(**chosen)["resumed"] == 1
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.PUBLISHED
+    assert sample.markets["coupang"].view(listing.reference_number)["on_sale"] is True
+    assert run(sample).status == "COMPLETED"
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.PUBLISHED
