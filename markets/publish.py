@@ -149,9 +149,14 @@ def listing_publish_many(
             return [
                 PublishResult("failed", existing.get(c.reference_number), text) for c in contents
             ]
-        if not account.dry_run:
-            _resolve_lost_creates(connector, existing)
+        unresolved = set() if account.dry_run else _resolve_lost_creates(connector, existing)
         plans = _plans(account, connector, contents, existing, mode, suspends)
+        plans = [
+            (c, _unavailable(existing.get(c.reference_number), unresolved[c.reference_number]))
+            if c.reference_number in unresolved
+            else (c, plan)
+            for c, plan in plans
+        ]
         if account.dry_run:
             return _dry_run(account, connector, plans, existing, decision_of)
         results: list[PublishResult] = []
@@ -310,12 +315,16 @@ def stock_summary(content: ListingContent) -> dict[str, Any]:
 # --- lost answers -------------------------------------------------------------------------
 
 
-def _resolve_lost_creates(connector: MarketConnector, existing: dict[str, Listing]) -> None:
+def _resolve_lost_creates(
+    connector: MarketConnector, existing: dict[str, Listing]
+) -> dict[str, MarketUnavailable]:
     """A synchronous market answers a create with its id, so a listing whose create was sent
     but has no id lost that answer (the process died mid-call, or the call timed out). Ask the
-    market by our reference number when it can be asked; otherwise a person must look."""
+    market by our reference number when it can be asked; otherwise a person must look.
+    Returns the listings the market could not be asked about now (they wait, untouched)."""
+    unresolved: dict[str, MarketUnavailable] = {}
     if connector.capabilities.asynchronous:
-        return
+        return unresolved
     lost = [
         x
         for x in existing.values()
@@ -324,7 +333,11 @@ def _resolve_lost_creates(connector: MarketConnector, existing: dict[str, Listin
     for listing in lost:
         found = None
         if connector.capabilities.lookup_by_reference:
-            found = connector.find(listing.reference_number)
+            try:
+                found = connector.find(listing.reference_number)
+            except MarketUnavailable as exc:
+                unresolved[listing.reference_number] = exc
+                continue
         now = get_clock().now()
         if found is not None:
             listing.external_id = found.external_id
@@ -342,6 +355,7 @@ def _resolve_lost_creates(connector: MarketConnector, existing: dict[str, Listin
             )
         listing.updated_at = now
         listing.save()
+    return unresolved
 
 
 # --- dry run ----------------------------------------------------------------------------

@@ -160,7 +160,8 @@ def test_a_product_gone_from_the_mall_goes_out_of_stock_on_every_market(sample):
             assert sample.markets[kind].view(gone.reference_number)["stock"] == 0, kind
 
 
-def test_answers_lost_mid_create_never_create_twice(sample):
+@pytest.mark.chaos
+def test_answers_lost_mid_create_never_create_twice(sample, manual_clock):
     for kind in ("smartstore", "coupang", "gmarket"):
         sample.markets[kind].lose_answers(times=3)  # the first calls: creates (and Naver's token)
 
@@ -178,6 +179,7 @@ def test_answers_lost_mid_create_never_create_twice(sample):
     assert_no_duplicate(sample)
 
 
+@pytest.mark.chaos
 def test_twenty_percent_faults_complete_without_a_duplicate(sample, manual_clock):
     for server in sample.markets.values():
         if hasattr(server, "fault_rate"):
