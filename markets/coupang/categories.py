@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db import transaction
-
-from markets.models import CategoryOrigin, MarketCategoryMapping
+from markets.categories import category_mappings_ensure, nearest_category
+from markets.models import MarketCategoryMapping
 
 KIND = "coupang"
 
@@ -46,31 +45,10 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, str]] = {
 
 
 def categories_ensure(defaults: Mapping[str, tuple[str, str]] = DEFAULT_CATEGORIES) -> int:
-    """Make the shipped defaults present: insert the missing rows (origin ``default``), update
-    default rows whose code or label changed, never touch a person's row. Idempotent; answers
-    how many rows it wrote."""
-    written = 0
-    with transaction.atomic():
-        held = {
-            row.category: row
-            for row in MarketCategoryMapping.objects.filter(market=KIND).select_for_update()
-        }
-        for category, (code, label) in defaults.items():
-            row = held.get(category)
-            if row is None:
-                MarketCategoryMapping.objects.create(
-                    market=KIND,
-                    category=category,
-                    code=code,
-                    label=label,
-                    origin=CategoryOrigin.DEFAULT,
-                )
-                written += 1
-            elif row.origin == CategoryOrigin.DEFAULT and (row.code, row.label) != (code, label):
-                row.code, row.label = code, label
-                row.save(update_fields=["code", "label", "updated_at"])
-                written += 1
-    return written
+    """Make the shipped defaults present (``markets.categories.category_mappings_ensure``);
+    answers how many rows it wrote."""
+    counts = category_mappings_ensure(KIND, defaults)
+    return counts["created"] + counts["updated"]
 
 
 def category_codes() -> dict[str, str]:
@@ -80,9 +58,5 @@ def category_codes() -> dict[str, str]:
 
 def category_code(codes: Mapping[str, str], category: str) -> tuple[str, str] | None:
     """``(code, key used)`` for ``category``, trying each parent key in turn; None when none."""
-    key = category.strip("/")
-    while key:
-        if key in codes:
-            return codes[key], key
-        key = key.rpartition("/")[0]
-    return None
+    found = nearest_category(codes, category)
+    return None if found is None else (found[1], found[0])

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-
 MARKET = "gmarket"
 SITES = ("esm", "gmarket", "auction")
 
@@ -76,30 +74,9 @@ def codes_parse(code: str) -> CategoryCodes:
 
 
 def categories_ensure() -> tuple[int, int]:
-    """Load the shipped mapping: add missing rows (origin "default"), bring origin-default rows
-    up to date, never touch a person's row. Answers (created, updated); safe to call often."""
-    from markets.models import CategoryOrigin, MarketCategoryMapping
+    """Load the shipped mapping (``markets.categories.category_mappings_ensure``): never a
+    person's row. Answers (created, updated); safe to call often."""
+    from markets.categories import category_mappings_ensure
 
-    existing = {row.category: row for row in MarketCategoryMapping.objects.filter(market=MARKET)}
-    created = updated = 0
-    for category, (code, label) in DEFAULT_CATEGORIES.items():
-        row = existing.get(category)
-        if row is None:
-            try:
-                with transaction.atomic():
-                    MarketCategoryMapping.objects.create(
-                        market=MARKET,
-                        category=category,
-                        code=code,
-                        label=label,
-                        origin=CategoryOrigin.DEFAULT,
-                    )
-                created += 1
-            except IntegrityError:  # another process added it meanwhile: theirs stands
-                pass
-        elif row.origin == CategoryOrigin.DEFAULT and (row.code, row.label) != (code, label):
-            MarketCategoryMapping.objects.filter(pk=row.pk, origin=CategoryOrigin.DEFAULT).update(
-                code=code, label=label
-            )
-            updated += 1
-    return created, updated
+    counts = category_mappings_ensure(MARKET, DEFAULT_CATEGORIES)
+    return counts["created"], counts["updated"]

@@ -13,8 +13,6 @@ person's row (origin ``person``) is never touched.
 
 from __future__ import annotations
 
-from django.db import transaction
-
 MARKET = "smartstore"
 
 # our category key -> (Naver leaf category id, Naver category path it stands for)
@@ -50,43 +48,16 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 
 def categories_ensure(defaults: dict[str, tuple[str, str]] | None = None) -> dict[str, int]:
     """Load the defaults; counts of rows ``created``, ``updated`` and ``kept`` (a person's)."""
-    from markets.models import CategoryOrigin, MarketCategoryMapping
+    from markets.categories import category_mappings_ensure
 
-    wanted = DEFAULTS if defaults is None else defaults
-    counts = {"created": 0, "updated": 0, "kept": 0}
-    with transaction.atomic():
-        held = {
-            row.category: row
-            for row in MarketCategoryMapping.objects.select_for_update().filter(market=MARKET)
-        }
-        for category, (code, label) in wanted.items():
-            row = held.get(category)
-            if row is None:
-                MarketCategoryMapping.objects.create(
-                    market=MARKET,
-                    category=category,
-                    code=code,
-                    label=label,
-                    origin=CategoryOrigin.DEFAULT,
-                )
-                counts["created"] += 1
-            elif row.origin != CategoryOrigin.DEFAULT:
-                counts["kept"] += 1
-            elif (row.code, row.label) != (code, label):
-                row.code, row.label = code, label
-                row.save(update_fields=["code", "label", "updated_at"])
-                counts["updated"] += 1
-    return counts
+    return category_mappings_ensure(MARKET, DEFAULTS if defaults is None else defaults)
 
 
 def category_code(
     mappings: dict[str, tuple[str, str]], category: str
 ) -> tuple[str, str, str] | None:
     """``(our key found, code, label)`` for ``category`` or its nearest mapped parent."""
-    key = (category or "").strip("/")
-    while key:
-        if key in mappings:
-            code, label = mappings[key]
-            return key, code, label
-        key = key.rpartition("/")[0]
-    return None
+    from markets.categories import nearest_category
+
+    found = nearest_category(mappings, category)
+    return None if found is None else (found[0], *found[1])
