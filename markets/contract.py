@@ -26,6 +26,7 @@ Built-in kinds are listed in ``_BUILTINS``; third-party packages add kinds throu
 from __future__ import annotations
 
 import enum
+import hashlib
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -74,6 +75,7 @@ __all__ = [
     "kinds",
     "market_kind",
     "redact",
+    "reference_number",
     "register",
     "unregister",
 ]
@@ -286,6 +288,23 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 # --- the market-neutral product and the preparer -------------------------------------------
+
+REFERENCE_MAX = 36
+_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
+_REFERENCE_BAD = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def reference_number(supplier: str, source_id: str) -> str:
+    """Our reference for a supplier product on every market: ``f"{supplier}-{source_id}"``
+    when it is at most 36 characters of [A-Za-z0-9_-] (a shape every market's seller code
+    takes), else a deterministic short form: the cleaned prefix and 16 hex digits of its
+    SHA-256, so a rerun gives the same."""
+    full = f"{supplier}-{source_id}"
+    if len(full) <= REFERENCE_MAX and _REFERENCE_OK.match(full):
+        return full
+    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:16]
+    prefix = _REFERENCE_BAD.sub("-", full)[: REFERENCE_MAX - len(digest) - 1].strip("-")
+    return f"{prefix}-{digest}" if prefix else digest
 
 
 @dataclass(frozen=True)

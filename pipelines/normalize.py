@@ -11,16 +11,12 @@ by the first rule in ``CATEGORY_RULES`` whose word appears (longest, most specif
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markets.contract import FactVariant, ProductFacts
+from markets.contract import FactVariant, ProductFacts, reference_number
 
-REFERENCE_MAX = 36
-_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
-_REFERENCE_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _BRACKET_TAG = re.compile(r"^\s*\[([^\]]*)\]\s*")
 _SPLIT = re.compile(r"\s*[,/|]\s*")
 _OPTION_PAIR = re.compile(r"^(.*?)\s*[-/:_]\s*([^-/:_]+)$")
@@ -91,18 +87,6 @@ CATEGORY_RULES: tuple[tuple[str, str, str], ...] = (
 
 class NotAProduct(ValueError):
     """The record cannot be read as a product (no id, name or price): says which field."""
-
-
-def reference_number(supplier: str, source_id: str) -> str:
-    """Our reference for the product on every market: ``f"{supplier}-{source_id}"`` when it
-    is at most 36 characters of [A-Za-z0-9_-], else a deterministic short form (the cleaned
-    prefix and 16 hex digits of its SHA-256)."""
-    full = f"{supplier}-{source_id}"
-    if len(full) <= REFERENCE_MAX and _REFERENCE_OK.match(full):
-        return full
-    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:16]
-    prefix = _REFERENCE_BAD.sub("-", full)[: REFERENCE_MAX - len(digest) - 1].strip("-")
-    return f"{prefix}-{digest}" if prefix else digest
 
 
 def product_facts(record: Mapping[str, Any], *, supplier: str) -> ProductFacts:

@@ -16,13 +16,14 @@ list, which is sent as brand_id 0 with its name). docs/buyma_convert.md has the 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
+
+from markets.contract import reference_number
 
 from .forbidden import screen
 from .mapping import (
@@ -40,11 +41,9 @@ from .templates import DescriptionFacts, TitleParts, build_description, build_ti
 
 # BUYMA's reference_number ("商品管理番号") must be unique per seller; the published spec gives no
 # length or alphabet, and the production okmall -> BUYMA pipeline sends UUIDs (36 characters of
-# [0-9a-f-], github.com/dorahyong/buyma docs/buyma_api_param_map.md, "reference_number"). We stay
-# inside that proven shape: at most 36 characters of ASCII letters, digits, "-" and "_".
-REFERENCE_MAX = 36
-_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
-_REFERENCE_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+# [0-9a-f-], github.com/dorahyong/buyma docs/buyma_api_param_map.md, "reference_number"). Ours
+# (``markets.contract.reference_number``) stays inside that proven shape: at most 36 characters
+# of ASCII letters, digits, "-" and "_".
 MAX_IMAGES = 20  # BUYMA takes 1..20 images per listing
 
 _COLOR_NAMES = {"색상", "컬러", "색깔", "color", "colour"}
@@ -147,17 +146,6 @@ class ConvertResult:
     @property
     def blocking(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.blocking)
-
-
-def reference_number(supplier: str, source_id: str) -> str:
-    """``f"{supplier}-{source_id}"`` when it fits BUYMA's limits, else a deterministic short
-    form: the cleaned prefix and 16 hex digits of its SHA-256 (so a re-run gives the same)."""
-    full = f"{supplier}-{source_id}"
-    if len(full) <= REFERENCE_MAX and _REFERENCE_OK.match(full):
-        return full
-    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:16]
-    prefix = _REFERENCE_BAD_CHARS.sub("-", full)[: REFERENCE_MAX - len(digest) - 1].strip("-")
-    return f"{prefix}-{digest}" if prefix else digest
 
 
 class Converter:

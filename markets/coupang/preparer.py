@@ -12,8 +12,6 @@ Texts are Korean already: nothing is translated (``texts`` answers ``[]``).
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,20 +21,6 @@ from markets.listing import ListingContent, ListingOption, ListingVariant
 from . import contract, notices, payload
 from .categories import category_code, category_codes
 from .titles import title_fit
-
-REFERENCE_MAX = 36
-_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
-_REFERENCE_BAD = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def reference_number(facts: ProductFacts) -> str:
-    """``facts.reference`` when it is a valid reference number (at most 36 of
-    ``[A-Za-z0-9_-]``), else a deterministic short form of the source key."""
-    if _REFERENCE_OK.match(facts.reference or ""):
-        return facts.reference
-    digest = hashlib.sha256(facts.source_key.encode()).hexdigest()[:16]
-    prefix = _REFERENCE_BAD.sub("-", facts.source_key)[: REFERENCE_MAX - 17].strip("-")
-    return f"{prefix}-{digest}" if prefix else digest
 
 
 class CoupangPreparer:
@@ -86,7 +70,7 @@ class CoupangPreparer:
             return Prepared(None, tuple(problems))
         group = notices.notice_group(facts)
         draft = {
-            "reference_number": reference_number(facts),
+            "reference_number": facts.reference,
             "source_key": facts.source_key,
             "category_code": int(found[0]),
             "category_key": found[1],

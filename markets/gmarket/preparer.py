@@ -12,10 +12,8 @@ sold out or gone: out of stock, 0.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,10 +25,6 @@ from .connector import CAPABILITIES
 from .notices import notice_for
 from .settings import DEFAULT_STOCK
 from .titles import title_fit
-
-REFERENCE_MAX = 36
-_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
-_REFERENCE_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class GmarketPreparer:
@@ -91,7 +85,7 @@ class GmarketPreparer:
                 )
             )
         draft = {
-            "reference_number": reference_number(facts.source_key),
+            "reference_number": facts.reference,
             "source_key": facts.source_key,
             "category_key": category_key,
             "category_codes": codes.as_dict(),
@@ -199,14 +193,3 @@ def description_html(description: str, images: Sequence[str]) -> str:
     parts = [f"<p>{html.escape(p)}</p>" for p in paragraphs]
     parts += [f'<p><img src="{html.escape(url, quote=True)}" alt=""></p>' for url in images]
     return "<div>" + "".join(parts) + "</div>"
-
-
-def reference_number(source_key: str) -> str:
-    """Our reference number for a product, ``okmall-814101`` from ``okmall:814101``: at most
-    36 characters of [A-Za-z0-9_-]; a longer key gets a deterministic short form."""
-    full = _REFERENCE_BAD.sub("-", source_key).strip("-")
-    if len(full) <= REFERENCE_MAX and full and _REFERENCE_OK.match(full):
-        return full
-    digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:16]
-    prefix = full[: REFERENCE_MAX - len(digest) - 1].strip("-")
-    return f"{prefix}-{digest}" if prefix else digest

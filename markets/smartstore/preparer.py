@@ -12,8 +12,6 @@ stock with 0.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,24 +24,6 @@ from .notices import SEE_PAGE, notice_for, origin_area_for
 from .titles import fit_title
 
 DEFAULT_STOCK = 99
-REFERENCE_MAX = 36
-_REFERENCE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
-_REFERENCE_BAD = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def reference_number(source_key: str) -> str:
-    """Our seller code for a product: its source key when it fits 36 characters of
-    ``[A-Za-z0-9_-]``, else a deterministic short form (a re-run gives the same)."""
-    cleaned = _REFERENCE_BAD.sub("-", source_key).strip("-")
-    if (
-        cleaned == source_key
-        and len(source_key) <= REFERENCE_MAX
-        and _REFERENCE_OK.match(source_key)
-    ):
-        return source_key
-    digest = hashlib.sha256(source_key.encode()).hexdigest()[:16]
-    prefix = cleaned[: REFERENCE_MAX - len(digest) - 1].strip("-")
-    return f"{prefix}-{digest}" if prefix else digest
 
 
 def price_on_step(price: int) -> int:
@@ -108,7 +88,7 @@ class SmartStorePreparer:
             )
         kind_label = label.rpartition(">")[2] if label else ""
         draft = {
-            "reference_number": reference_number(facts.source_key),
+            "reference_number": facts.reference,
             "source_key": facts.source_key,
             "category_id": int(code),
             "category_label": label,

@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 
 from markets.buyma.convert import (
-    REFERENCE_MAX,
     Converter,
     ConvertResult,
     ListingDraft,
     Problem,
-    reference_number,
 )
 from markets.buyma.models import BuymaMapping
 from markets.buyma.templates import NOTICE_DUTY, NOTICE_GENUINE, TITLE_MAX_WIDTH, buyma_width
+from markets.contract import REFERENCE_MAX, reference_number
 from suppliers.connectors.mall import record_from_product
 from suppliers.malls.okmall import parse_product
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from markets.contract import FactVariant, ListingState, Operation, ProductFacts, market_kind
 from markets.coupang.categories import DEFAULT_CATEGORIES, categories_ensure
-from markets.coupang.preparer import CoupangPreparer, reference_number
+from markets.coupang.preparer import CoupangPreparer
 from markets.models import CategoryOrigin, MarketCategoryMapping
 from markets.testing import send
 
@@ -180,13 +178,6 @@ def test_content_is_in_krw_on_the_step_with_stock_per_variant():
     assert notices["A/S 책임자와 전화번호"] == "02-555-0000"
     gone = preparer.content(draft, [], 129000, ["https://a/b.jpg"], gone=True, settings={})
     assert gone.out_of_stock and all(v.stocks == 0 for v in gone.variants)
-
-
-def test_a_reference_that_does_not_fit_gets_a_stable_short_form():
-    odd = facts(reference="한글 참조번호/1", source_key="supplier:한글/1")
-    first, second = reference_number(odd), reference_number(dataclasses.replace(odd))
-    assert first == second and len(first) <= 36
-    assert all(c.isascii() and (c.isalnum() or c in "-_") for c in first)
 
 
 def test_prepared_content_passes_the_contract_and_the_market(connector, server):

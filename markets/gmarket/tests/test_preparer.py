@@ -11,7 +11,7 @@ import pytest
 from markets.contract import FactVariant, ListingState, Operation, ProductFacts, market_kind
 from markets.gmarket.categories import DEFAULT_CATEGORIES, categories_ensure, codes_parse
 from markets.gmarket.contract import name_bytes
-from markets.gmarket.preparer import GmarketPreparer, reference_number
+from markets.gmarket.preparer import GmarketPreparer
 from markets.models import CategoryOrigin, MarketCategoryMapping
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def make_facts(**changes) -> ProductFacts:
     facts = ProductFacts(
         source_key="okmall:814101",
-        reference="814101",
+        reference="okmall-814101",
         title="나이키 에어포스 1 로우 화이트",
         description="정품 나이키 스니커즈입니다.\n가죽 갑피.",
         brand="나이키",
@@ -241,9 +241,3 @@ def test_a_prepared_content_passes_the_market_contract(preparer, server):
         "stock": 103,
         "on_sale": True,
     }
-
-
-def test_reference_numbers_fit_36_characters():
-    assert reference_number("okmall:814101") == "okmall-814101"
-    long = reference_number("supplier:" + "x" * 80)
-    assert len(long) <= 36 and long == reference_number("supplier:" + "x" * 80)

@@ -10,7 +10,7 @@ from markets.contract import FactVariant, ListingState, Operation, ProductFacts,
 from markets.models import CategoryOrigin, MarketCategoryMapping
 from markets.smartstore import contract
 from markets.smartstore.categories import DEFAULTS, categories_ensure
-from markets.smartstore.preparer import SmartStorePreparer, reference_number
+from markets.smartstore.preparer import SmartStorePreparer
 from markets.smartstore.titles import fit_title
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ SETTINGS = {"after_service_telephone": "02-1234-5678", "default_stock": 7}
 def facts_for(**changes) -> ProductFacts:
     values = {
         "source_key": "musinsa:12345",
-        "reference": "12345",
+        "reference": "musinsa-12345",
         "title": "에어포스 1 07 화이트 스니커즈",
         "description": "가죽 스니커즈입니다.",
         "brand": "나이키",
@@ -182,10 +182,7 @@ def test_content_is_in_krw_on_the_step_with_supplier_or_default_stock(preparer):
     )
     assert content.currency == "KRW"
     assert content.price == 139_010
-    assert (
-        content.reference_number.startswith("musinsa-12345-")
-        and len(content.reference_number) <= 36
-    )
+    assert content.reference_number == "musinsa-12345"  # the product's one reference
     stocks = {dict(v.options)["size"]: (v.stock_type, v.stocks) for v in content.variants}
     assert stocks == {"250": ("stock_in_hand", 3), "260": ("stock_in_hand", 7)}
     assert content.extra["notice"]["shoes"]["afterServiceDirector"] == "02-1234-5678"
@@ -213,13 +210,6 @@ def test_sold_out_and_gone_products_are_out_of_stock_with_zero(preparer):
     ]
     gone = preparer.content(draft, [], 100_000, ["https://x/a.jpg"], gone=True, settings=SETTINGS)
     assert gone.out_of_stock and all(v.stocks == 0 for v in gone.variants)
-
-
-def test_the_reference_number_fits_naver_and_our_rules():
-    assert reference_number("musinsa-12345") == "musinsa-12345"
-    long = reference_number("supplier:" + "x" * 80)
-    assert len(long) <= 36 and long == reference_number("supplier:" + "x" * 80)
-    assert all(c.isalnum() or c in "-_" for c in long)
 
 
 def test_a_prepared_product_passes_the_contract_check(preparer):
