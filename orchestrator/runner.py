@@ -127,6 +127,10 @@ class Runner:
                 if self.executor.in_flight():
                     outcomes = self.executor.poll(self.idle_wait)
                     continue
+                # Before deciding the scope is finished: an event a worker just recorded may
+                # start a batch (a trigger) that belongs to it.
+                if not stopping:
+                    events_dispatch_pending()
                 scope = widen(scope)
                 for member in scope:
                     closed = batch_close_if_finished(member)
