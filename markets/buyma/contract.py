@@ -11,7 +11,6 @@ Sources (see docs/markets.md):
   ``available_until`` (YYYY/MM/DD, at most 90 days), images 1..20, option/variant shapes,
   ``order_quantity`` with ``purchase_for_order``, the fields that cannot be edited once
   published, id or reference_number (``identity_requirements``).
-- /work/shared/research/marketplaces.md (BUYMA section).
 - The production reseller pipeline github.com/dorahyong/buyma, docs/buyma_api_param_map.md
   (measured behaviour: a fixed field sent with a different value rejects the whole update; no
   ``stocks`` with ``purchase_for_order``; ``order_quantity`` 0 when every variant is out of

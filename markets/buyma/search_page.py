@@ -19,9 +19,8 @@ from markets.buyma.errors import NotASearchPageError
 BUYMA_ORIGIN = "https://www.buyma.com"
 
 # "/r/{keywords}/" is the keyword search and the "-O3" segment sorts it by price, lowest first.
-# Source: /work/shared/research/marketplaces.md (BUYMA section), which records what the public
-# production okmall -> BUYMA pipeline (github.com/dorahyong/buyma, buyma_lowest_price_collector.py)
-# requests: https://www.buyma.com/r/-O3/{model_no}/
+# Source: what the public production okmall -> BUYMA pipeline (github.com/dorahyong/buyma,
+# buyma_lowest_price_collector.py) requests: https://www.buyma.com/r/-O3/{model_no}/
 _PRICE_ASCENDING_PATH = "/r/-O3/{keywords}/"
 
 # That pipeline turns these into spaces before quoting: "/" would end the path segment once a
