@@ -354,11 +354,15 @@ class ProductFacts:
         data["category_path"] = list(self.category_path)
         data["colors"], data["sizes"] = list(self.colors), list(self.sizes)
         data["image_urls"] = list(self.image_urls)
-        data["variants"] = [
+        data["variants"] = self.variants_as_dicts()
+        return data
+
+    def variants_as_dicts(self) -> list[dict[str, Any]]:
+        """The variants as JSON objects (a draft's copy of them)."""
+        return [
             {"color": v.color, "size": v.size, "sold_out": v.sold_out, "stock": v.stock}
             for v in self.variants
         ]
-        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProductFacts:

@@ -85,10 +85,7 @@ class CoupangPreparer:
             "option_attribute_names": notices.OPTION_NAMES[group],
             "colors": list(facts.colors),
             "sizes": list(facts.sizes),
-            "variants": [
-                {"color": v.color, "size": v.size, "sold_out": v.sold_out, "stock": v.stock}
-                for v in facts.variants
-            ],
+            "variants": facts.variants_as_dicts(),
             "sold_out": facts.sold_out,
         }
         return Prepared(draft, tuple(problems))

@@ -97,10 +97,7 @@ class GmarketPreparer:
             "notice": notice,
             "colors": list(facts.colors),
             "sizes": list(facts.sizes),
-            "variants": [
-                {"color": v.color, "size": v.size, "sold_out": v.sold_out, "stock": v.stock}
-                for v in facts.variants
-            ],
+            "variants": facts.variants_as_dicts(),
             "sold_out": facts.sold_out,
         }
         return Prepared(draft, tuple(problems))

@@ -99,10 +99,7 @@ class SmartStorePreparer:
             "list_price": facts.list_price_krw,
             "colors": list(facts.colors),
             "sizes": list(facts.sizes),
-            "variants": [
-                {"color": v.color, "size": v.size, "sold_out": v.sold_out, "stock": v.stock}
-                for v in facts.variants
-            ],
+            "variants": facts.variants_as_dicts(),
             "sold_out": facts.sold_out,
             "notice": notice_for(facts, kind_label),
             "origin_area": origin_area_for(facts.origin),
