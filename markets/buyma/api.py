@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
+from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
 
 log = logging.getLogger("yooini.markets.buyma")
@@ -83,7 +84,11 @@ class BuymaClient:
         self._sleep = sleep
         self._now = now
         self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout, follow_redirects=False
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            verify=tls_context(),
         )
 
     def __repr__(self) -> str:

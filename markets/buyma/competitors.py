@@ -33,6 +33,7 @@ from orchestrator.core.clock import get_clock
 from pricing.models import MODEL_NUMBER_MAX, CompetitorPrice, model_number_key
 from pricing.selectors import competitor_prices
 from yooini.db import conflict_target
+from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
 
 log = logging.getLogger("yooini.markets.buyma")
@@ -157,6 +158,7 @@ class CompetitorLookup:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"User-Agent": USER_AGENT, "Accept-Language": "ja,en;q=0.8"},
             follow_redirects=True,
+            verify=tls_context(),
         )
         self.requests = 0  # HTTP requests sent, retries included
         self._requested_before = False

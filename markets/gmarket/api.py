@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
+from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
 
 from .auth import Signer
@@ -67,7 +68,11 @@ class EsmClient:
         self._retries = retries
         self._sleep = sleep
         self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout, follow_redirects=False
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            verify=tls_context(),
         )
 
     def __repr__(self) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
+from yooini.http import tls_context
 
 from . import contract
 from .signature import InvalidSecret, client_secret_sign
@@ -77,7 +78,11 @@ class NaverClient:
         self._now = now
         self._lock = threading.Lock()
         self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout, follow_redirects=False
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            verify=tls_context(),
         )
 
     def __repr__(self) -> str:

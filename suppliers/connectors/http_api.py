@@ -26,12 +26,10 @@ may come again; records are upserts by ``source_id``, so that is harmless.
 from __future__ import annotations
 
 import random
-import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +54,7 @@ from suppliers.connectors.contract import (
     redact,
     short,
 )
+from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
 
 USER_AGENT = "yooini-supplier-connector/0.1"
@@ -112,7 +111,7 @@ class Transport:
             timeout=httpx.Timeout(policy.timeout_seconds),
             follow_redirects=True,
             headers={"User-Agent": USER_AGENT, **(headers or {})},
-            verify=_tls_context(),
+            verify=tls_context(),
         )
 
     def close(self) -> None:
@@ -183,12 +182,6 @@ class Transport:
 
     def _safe(self, text: str) -> str:
         return redact(text, self._secrets())
-
-
-@cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes ~40 ms; one shared (thread-safe) context serves every client.
-    return httpx.create_ssl_context()
 
 
 def response_json(response: httpx.Response) -> Any:

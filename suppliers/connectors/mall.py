@@ -65,10 +65,11 @@ from suppliers.connectors.contract import (
     SupplierRecord,
     short,
 )
-from suppliers.connectors.http_api import RetryPolicy, Transport, _tls_context
+from suppliers.connectors.http_api import RetryPolicy, Transport
 from suppliers.malls.errors import ParseError
 from suppliers.malls.product import ListingItem, MallOption, MallProduct
 from suppliers.malls.sites import MallSite, site_for
+from yooini.http import tls_context
 
 BROWSER_HEADERS = {
     "User-Agent": (
@@ -409,7 +410,7 @@ class _OneConnectionTransport(Transport):
             timeout=httpx.Timeout(self.policy.timeout_seconds),
             follow_redirects=True,
             headers=headers,
-            verify=_tls_context(),
+            verify=tls_context(),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             proxy=proxy,
         )
