@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
+from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
 
 from . import signature
@@ -57,6 +58,7 @@ class CoupangClient:
         max_wait: float = 2.0,
         retries: int = 2,
         sleep: Callable[[float], None] = time.sleep,
+        pace: Callable[[], object] = lambda: None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -67,9 +69,14 @@ class CoupangClient:
         self._max_wait = max_wait
         self._retries = retries
         self._sleep = sleep
+        self._pace = pace
         self._now = now
         self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout, follow_redirects=False
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            verify=tls_context(),
         )
 
     def __repr__(self) -> str:
@@ -79,7 +86,9 @@ class CoupangClient:
         self._http.close()
 
     def call(self, method: str, target: str, body: Any = None) -> dict[str, Any]:
-        """One signed call to ``target`` (path, and query after ``?``); the answer's JSON."""
+        """One signed call to ``target`` (path, and query after ``?``); the answer's JSON.
+        ``pace`` is called before every attempt (it sleeps until the account's rate allows one
+        more call)."""
         path, _, query = target.partition("?")
         attempt = 0
         resigned = False
@@ -95,6 +104,7 @@ class CoupangClient:
             }
             if self._vendor_id:
                 headers["X-Requested-By"] = self._vendor_id
+            self._pace()  # within the vendor's rate
             try:
                 response = self._http.request(method, target, json=body, headers=headers)
             except httpx.TimeoutException:

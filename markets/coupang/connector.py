@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from markets.contract import (
     Operation,
 )
 from markets.listing import ListingContent, ListingRejected, MarketError
+from markets.pacing import pacer_for
 
 from . import contract, payload
 from .api import CoupangClient
@@ -81,16 +81,24 @@ class CoupangConnector(BaseMarketConnector):
         """``now``: the clock signatures are dated by (tests move it)."""
         super().__init__(config)
         settings = config.settings
-        self._min_interval = 1.0 / float(self.capabilities.rate_limit or 10.0)
+        # Every call of this vendor from this process takes its turn: Coupang counts them
+        # per vendor, whichever cell or thread sends them.
+        rate = _number(settings.get("rate_limit"), self.capabilities.rate_limit or 10.0)
+        vendor = str(settings.get("vendor_id") or "")
+        pacer = pacer_for(
+            ("coupang", str(settings.get("base_url") or ""), vendor),
+            rate if rate > 0 else self.capabilities.rate_limit or 10.0,
+        )
         self._client = CoupangClient(
             base_url=str(settings.get("base_url") or ""),
             access_key=config.credentials.get("access_key", ""),
             secret_key=config.credentials.get("secret_key", ""),
-            vendor_id=str(settings.get("vendor_id") or ""),
+            vendor_id=vendor,
             redact=self.redact,
             transport=config.transport,
             timeout=config.timeout,
             max_wait=_number(settings.get("rate_limit_max_wait"), 2.0),
+            pace=pacer.wait,
             now=now,
         )
 
@@ -110,6 +118,9 @@ class CoupangConnector(BaseMarketConnector):
             value = settings.get(key)
             if value not in (None, "") and not str(value).strip().isdigit():
                 problems.append(f"{key} must be a whole number, not {value!r}.")
+        rate = settings.get("rate_limit")
+        if rate not in (None, "") and not _number(rate, 0) > 0:
+            problems.append(f"rate_limit must be calls per second above 0, not {rate!r}.")
         return problems
 
     def request_for(
@@ -218,9 +229,7 @@ class CoupangConnector(BaseMarketConnector):
                 {**c, "path": c["path"].replace(PLACEHOLDER, str(known.get(c["sku"], "")))}
                 for c in calls
             ]
-        for index, call in enumerate(calls):
-            if index:
-                time.sleep(self._min_interval)  # keep one request's calls within the rate
+        for call in calls:
             self._client.call(call["method"], call["path"])
         return MarketAnswer(
             status_code=200,

@@ -312,6 +312,8 @@ def _error(message: str, call: Call) -> dict[str, Any]:
 
 
 # A seller's own details, as filled in once in the account (``yooini sample`` uses these).
+SAMPLE_RATE = 500
+
 SAMPLE_SELLER = {
     "vendor_user_id": "sample-seller",
     "return_center_code": "1000274592",
@@ -329,4 +331,10 @@ def sample_market() -> tuple[CoupangContractServer, Callable[[], tuple[dict, dic
     """The server ``yooini sample --markets coupang`` runs, and how its account is made of it:
     (settings, credentials) once the server is started."""
     server = CoupangContractServer()
-    return server, lambda: ({**server.settings(), **SAMPLE_SELLER}, server.credentials())
+    # A local market answers faster than Coupang's gateway: it allows SAMPLE_RATE calls a
+    # second per vendor (and says so in the account's settings), and enforces it.
+    server.rate_limit(SAMPLE_RATE, burst=SAMPLE_RATE * 2)
+    return server, lambda: (
+        {**server.settings(), **SAMPLE_SELLER, "rate_limit": SAMPLE_RATE},
+        server.credentials(),
+    )

@@ -1,5 +1,6 @@
-"""Coupang's rate (about 10 calls a second per vendor): a burst beyond it gets 429, which the
-connector waits out when the wait is short, and raises as retryable otherwise."""
+"""Coupang's rate (about 10 calls a second per vendor): the connector paces its own calls to it
+(every thread of the process in turn); a burst beyond it (another process's calls) gets 429,
+which the connector waits out when the wait is short, and raises as retryable otherwise."""
 
 from __future__ import annotations
 
@@ -13,7 +14,35 @@ from markets.contract import MarketUnavailable, connector_for
 from .conftest import config_for
 
 
+def test_calls_from_many_threads_keep_within_the_vendors_rate(server):
+    # One token of slack: the market's bucket starts at the first call's arrival, a little
+    # after the connector's.
+    server.rate_limit(10, burst=11)
+    started = time.monotonic()
+    config = config_for(server, settings={"rate_limit_max_wait": 0})
+    with connector_for(config) as connector, ThreadPoolExecutor(max_workers=20) as pool:
+        found = list(pool.map(lambda index: connector.find(f"ref-{index}"), range(25)))
+    assert found == [None] * 25
+    assert [status for _, _, status in server.hits] == [200] * 25  # never a 429
+    assert time.monotonic() - started >= 1.3  # 10 at once, then 10 a second
+
+
+def test_the_rate_setting_overrides_coupangs(connector, server):
+    config = config_for(server, settings={"rate_limit": 200})
+    with connector_for(config) as fast:
+        started = time.monotonic()
+        for index in range(40):
+            fast.find(f"ref-{index}")
+        assert time.monotonic() - started < 1.0
+    assert "rate_limit" not in " ".join(fast.settings_problems())
+    bad = config_for(server, settings={"rate_limit": "0"})
+    assert connector_for(bad).settings_problems() == [
+        "rate_limit must be calls per second above 0, not '0'."
+    ]
+
+
 def test_a_burst_beyond_the_limit_is_refused_with_a_wait(server):
+    # Another process's calls: this one believes it may make 1,000 a second.
     server.rate_limit(10, burst=10)
     refused = []
 
@@ -24,7 +53,7 @@ def test_a_burst_beyond_the_limit_is_refused_with_a_wait(server):
             refused.append(exc)
 
     started = time.monotonic()
-    config = config_for(server, settings={"rate_limit_max_wait": 0})
+    config = config_for(server, settings={"rate_limit_max_wait": 0, "rate_limit": 1000})
     with connector_for(config) as connector, ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(lambda index: lookup(connector, index), range(20)))
     assert time.monotonic() - started < 3
@@ -35,7 +64,8 @@ def test_a_burst_beyond_the_limit_is_refused_with_a_wait(server):
 
 def test_a_short_wait_is_waited_out_and_the_call_succeeds(server):
     server.rate_limit(10, burst=1)
-    with connector_for(config_for(server, settings={"rate_limit_max_wait": 1.5})) as connector:
+    settings = {"rate_limit_max_wait": 1.5, "rate_limit": 1000}
+    with connector_for(config_for(server, settings=settings)) as connector:
         assert connector.find("ref-a") is None
         started = time.monotonic()
         assert connector.find("ref-b") is None  # 429 first, then after Retry-After: 1
