@@ -16,10 +16,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from markets.publish import listing_publish_many, unavailable_error
+from django.db import connection, connections
+
+from markets.publish import PublishResult, listing_publish_many, unavailable_error
 from media.storage import storage_get
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
@@ -44,6 +47,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
     failures: list[dict[str, str]] = []
     items = 0
     unavailable = None
+    work: list[_AccountWork] = []
     for account in run_accounts(ctx.params, markets):
         preparer = preparers[account.market]
         states = market_products([r for r in rows if r.facts is not None], account)
@@ -62,21 +66,18 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
             actions["unchanged"] += sum(1 for r in ready if r[1].register_hash == r[3])
             ready = [r for r in ready if r[1].register_hash != r[3]]
         items += len(ready)
-        published: list[Published] = []
         # A product gone from the supplier is only ever marked sold out, never created.
-        for mode, group in (
+        groups = [
             (ctx.mode, [r for r in ready if r[0].state == ProductState.ACTIVE]),
             ("partial", [r for r in ready if r[0].state != ProductState.ACTIVE]),
-        ):
-            if not group:
-                continue
-            results = listing_publish_many(
-                account=account,
-                contents=[content for _, _, content, _ in group],
-                mode=mode,
-                decisions=[state.price_decision for _, state, _, _ in group],
-                suspend=[_suspend(state) for _, state, _, _ in group],
-            )
+        ]
+        work.append(_AccountWork(account, ready, [(m, g) for m, g in groups if g]))
+    # Each account's market is another server with its own rate: their calls go side by side,
+    # one account's in order. What comes back is recorded here, one account after another.
+    for job, outcomes in zip(work, _each_side_by_side(_publish, work), strict=True):
+        account = job.account
+        published: list[Published] = []
+        for (_, group), results in zip(job.groups, outcomes, strict=True):
             unavailable = unavailable or unavailable_error(results)
             for (row, state, content, digest), result in zip(group, results, strict=True):
                 actions[result.action] += 1
@@ -97,7 +98,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                             "reason": (state.price_decision or {}).get("reason", ""),
                         },
                     )
-        market_products_save([r[1] for r in ready], ["register_hash"])
+        market_products_save([r[1] for r in job.ready], ["register_hash"])
         hub_write(
             supplier=unit.supplier, account=account, published=published, batch_id=ctx.batch_id
         )
@@ -112,6 +113,47 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
         "waiting": dict(waiting),
         "failures": failures[:FAILURES_KEPT],
     }
+
+
+@dataclasses.dataclass
+class _AccountWork:
+    """One account's share of a register cell: its ready products, grouped by publish mode."""
+
+    account: Any
+    ready: list[tuple[PipelineProduct, MarketProduct, Any, str]]
+    groups: list[tuple[str, list[tuple[PipelineProduct, MarketProduct, Any, str]]]]
+
+
+def _publish(job: _AccountWork) -> list[list[PublishResult]]:
+    return [
+        listing_publish_many(
+            account=job.account,
+            contents=[content for _, _, content, _ in group],
+            mode=mode,
+            decisions=[state.price_decision for _, state, _, _ in group],
+            suspend=[_suspend(state) for _, state, _, _ in group],
+        )
+        for mode, group in job.groups
+    ]
+
+
+def _each_side_by_side(fn: Callable[[Any], Any], jobs: list) -> list:
+    """``[fn(job) for job in jobs]``, each job in a thread of its own (with its own database
+    connection, closed after). Inside a transaction the jobs run one after another in it: a
+    thread could not see what the transaction holds."""
+    busy = [job for job in jobs if job.groups]
+    if len(busy) < 2 or connection.in_atomic_block:
+        return [fn(job) for job in jobs]
+
+    def run(job):
+        try:
+            return fn(job)
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+    with ThreadPoolExecutor(max_workers=len(busy), thread_name_prefix="register") as pool:
+        futures = [pool.submit(run, job) if job.groups else None for job in jobs]
+        return [future.result() if future is not None else [] for future in futures]
 
 
 def not_ready_reason(row: PipelineProduct, state: MarketProduct | None) -> str:
