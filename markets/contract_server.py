@@ -211,7 +211,10 @@ def state_save(server: Any, path: Path) -> None:
     with server.lock:
         data = {name: getattr(server, name) for name in server.persistent}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(data))
+    # Whole or not at all: a process stopped mid-write must not leave half a market behind.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(pickle.dumps(data))
+    partial.replace(path)
 
 
 def state_load(server: Any, path: Path) -> bool:

@@ -93,7 +93,9 @@ class Command(EngineCommand):
             sample_configure(base_url, list(catalog.brands))
             workflow, accounts = "buyma", [ACCOUNT]
             if kinds:
-                served = stack.enter_context(markets_served(kinds, path.parent / "markets"))
+                served = stack.enter_context(
+                    markets_served(kinds, path.parent / "markets", apart=True)
+                )
                 workflow, accounts = "product_sync", live_accounts_configure(served, base_url)
             try:
                 started = batch_start(
