@@ -26,9 +26,11 @@ and ``MarketAuthError`` are raised: the engine's retry policy reschedules.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,33 +161,38 @@ def listing_publish_many(
         ]
         if account.dry_run:
             return _dry_run(account, connector, plans, existing, decision_of)
-        results: list[PublishResult] = []
-        in_a_row = 0
-        for content, plan in plans:
-            listing = existing.get(content.reference_number)
-            if isinstance(plan, PublishResult):
-                results.append(plan)
-            elif not plan.steps:
-                results.append(PublishResult(plan.action, listing, plan.reason or None))
-            else:
-                try:
-                    decision = decision_of.get(content.reference_number)
-                    results.append(
-                        _publish_live(connector, account, listing, content, plan, decision)
-                    )
-                    in_a_row = 0
-                except MarketUnavailable as exc:
-                    # This listing waits for the stage's retry; the others go on, so every
-                    # attempt makes progress however flaky the market is.
-                    in_a_row += 1
-                    results.append(_unavailable(listing, exc))
-                    if in_a_row >= UNAVAILABLE_IN_A_ROW:
-                        break
+        with _answers_deferred():
+            results = _publish_each(connector, account, plans, existing, decision_of)
         # The market looks down: what was not tried waits too.
         results += [
             _unavailable(existing.get(c.reference_number), None) for c, _ in plans[len(results) :]
         ]
         return results
+
+
+def _publish_each(connector, account, plans, existing, decision_of) -> list[PublishResult]:
+    """Each plan in turn; stops early when the market looks down (the rest are not tried)."""
+    results: list[PublishResult] = []
+    in_a_row = 0
+    for content, plan in plans:
+        listing = existing.get(content.reference_number)
+        if isinstance(plan, PublishResult):
+            results.append(plan)
+        elif not plan.steps:
+            results.append(PublishResult(plan.action, listing, plan.reason or None))
+        else:
+            try:
+                decision = decision_of.get(content.reference_number)
+                results.append(_publish_live(connector, account, listing, content, plan, decision))
+                in_a_row = 0
+            except MarketUnavailable as exc:
+                # This listing waits for the stage's retry; the others go on, so every
+                # attempt makes progress however flaky the market is.
+                in_a_row += 1
+                results.append(_unavailable(listing, exc))
+                if in_a_row >= UNAVAILABLE_IN_A_ROW:
+                    break
+    return results
 
 
 # --- planning ---------------------------------------------------------------------------
@@ -552,6 +559,7 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
     except (MarketUnavailable, MarketAuthError) as exc:
         status_code = getattr(exc, "status_code", None)
         with transaction.atomic():
+            _answers_flush()
             _finish_request(intent, status_code=status_code, error=str(exc))
             listing.last_error = str(exc)
             # The market answered, so it did not take the create: it may be sent again. Without
@@ -561,20 +569,20 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
             listing.updated_at = get_clock().now()
             listing.save(update_fields=["last_error", "create_sent_at", "updated_at"])
         raise
-    with transaction.atomic():
-        _finish_request(
-            intent,
-            status_code=answer.status_code,
-            request_uid=answer.request_uid,
-            result=dict(answer.summary) or {"accepted": True},
-        )
-        _merge_ids(listing, answer)
-        _record_success(listing, content, request, plan, pending=answer.pending, dry_run=False)
-        if answer.request_uid:
-            listing.request_uid = answer.request_uid
-        listing.last_error = ""
-        listing.updated_at = get_clock().now()
-        listing.save()
+    _finish_request(
+        intent,
+        status_code=answer.status_code,
+        request_uid=answer.request_uid,
+        result=dict(answer.summary) or {"accepted": True},
+        save=False,
+    )
+    _merge_ids(listing, answer)
+    _record_success(listing, content, request, plan, pending=answer.pending, dry_run=False)
+    if answer.request_uid:
+        listing.request_uid = answer.request_uid
+    listing.last_error = ""
+    listing.updated_at = get_clock().now()
+    _answer_record(intent, listing)
     return None, 1
 
 
@@ -601,6 +609,7 @@ def _write_intent(listing: Listing, request: MarketRequest) -> ListingRequest:
     the call cannot lose the record that it was made (decision 9)."""
     now = get_clock().now()
     with durable_atomic():
+        _answers_flush()  # the answers before this call, in the same commit
         if request.operation is Operation.CREATE:
             listing.create_sent_at = now
             listing.fixed = dict(request.fixed)
@@ -625,13 +634,70 @@ def _recorded(request: MarketRequest) -> dict[str, Any]:
 
 
 def _finish_request(
-    request: ListingRequest, *, status_code=None, request_uid="", error="", result=None
+    request: ListingRequest, *, status_code=None, request_uid="", error="", result=None, save=True
 ):
     request.status_code = status_code
     request.request_uid = request_uid or ""
     request.error = error
     request.result = result or {}
-    request.save(update_fields=["status_code", "request_uid", "error", "result"])
+    if save:
+        _answers_flush()
+        request.save(update_fields=_REQUEST_ANSWER_FIELDS)
+
+
+_REQUEST_ANSWER_FIELDS = ["status_code", "request_uid", "error", "result"]
+
+
+# --- answers recorded with the next intent ------------------------------------------------
+#
+# An accepted answer is recorded in the same commit as the next call's intent (or when the
+# publish ends), not in a commit of its own: half the commits, with the same promise. The
+# intent of every call is on disk before the call; an answer lost with the process is one the
+# next run asks the market about (``_resolve_lost_creates``), as when the process dies during
+# the call itself.
+
+
+class _Answers(threading.local):
+    pending: list[tuple[ListingRequest, Listing]] | None = None
+
+
+_answers = _Answers()
+
+
+@contextlib.contextmanager
+def _answers_deferred():
+    """Within this block (one account's publish, in one thread), accepted answers wait for the
+    next commit; the rest are written when it ends, whatever happens."""
+    _answers.pending = []
+    try:
+        yield
+    finally:
+        try:
+            if _answers.pending:
+                with transaction.atomic():
+                    _answers_flush()
+        finally:
+            _answers.pending = None
+
+
+def _answer_record(request: ListingRequest, listing: Listing) -> None:
+    if _answers.pending is None:
+        with transaction.atomic():
+            _answer_write(request, listing)
+    else:
+        _answers.pending.append((request, listing))
+
+
+def _answers_flush() -> None:
+    """Write the answers waiting (call inside a transaction)."""
+    pending, _answers.pending = _answers.pending, ([] if _answers.pending is not None else None)
+    for request, listing in pending or ():
+        _answer_write(request, listing)
+
+
+def _answer_write(request: ListingRequest, listing: Listing) -> None:
+    request.save(update_fields=_REQUEST_ANSWER_FIELDS)
+    listing.save()
 
 
 def _merge_ids(listing: Listing, answer) -> None:
@@ -643,6 +709,7 @@ def _merge_ids(listing: Listing, answer) -> None:
 
 def _record_rejection(listing, request, plan, text, errors, *, status_code, sent):
     with transaction.atomic():
+        _answers_flush()
         listing.last_error = text
         if plan.hash:
             listing.content_hash = plan.hash  # not sent again until the content changes

@@ -410,3 +410,28 @@ def test_suspend_flags_per_content_and_duplicates_in_a_batch(db):
     assert "twice in one batch" in results[2].error
     with pytest.raises(ValueError, match="mode must be one of"):
         listing_publish_many(account, [a], "sometimes")
+
+
+class AnswersOnDisk(httpx.BaseTransport):
+    """At each create, how many answers the database holds (what a crash would leave)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.answered_at_call: list[int] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == PRODUCTS_PATH:
+            answered = ListingRequest.objects.exclude(status_code=None).count()
+            self.answered_at_call.append(answered)
+        return self.inner.handle_request(request)
+
+
+def test_every_answer_is_on_disk_before_the_next_call(buyma_server, buyma_account):
+    contents = [make_content(f"okm-81410{i}") for i in range(3)]
+    transport = AnswersOnDisk()
+    results = listing_publish_many(account=buyma_account, contents=contents, transport=transport)
+    assert [r.action for r in results] == ["created"] * 3
+    # Before call k: the k intents before it and their answers, and its own intent.
+    assert transport.answered_at_call == [0, 1, 2]
+    assert ListingRequest.objects.filter(status_code=None).count() == 0  # the last, at the end
+    assert set(Listing.objects.values_list("status", flat=True)) == {"pending"}
