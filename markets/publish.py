@@ -26,21 +26,15 @@ and ``MarketAuthError`` are raised: the engine's retry policy reschedules.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from orchestrator.core.clock import get_clock
 from yooini.db import chunked
-from yooini.durability import durable_atomic
 
 from .contract import ListingState, MarketConnector, MarketRequest, Operation
 from .listing import (
@@ -51,7 +45,21 @@ from .listing import (
     PublishResult,
     rejection_text,
 )
-from .models import Listing, ListingRequest, ListingStatus, MarketAccount
+from .models import Listing, ListingStatus, MarketAccount
+from .publish_dry import dry_run_publish
+from .publish_records import (
+    answer_record,
+    answers_deferred,
+    answers_flush,
+    ids_merge,
+    intent_write,
+    listing_new,
+    listing_state,
+    rejection_record,
+    request_finish,
+    stock_summary,
+    success_record,
+)
 from .selectors import market_account_get
 
 log = logging.getLogger("yooini.markets")
@@ -160,8 +168,8 @@ def listing_publish_many(
             for c, plan in plans
         ]
         if account.dry_run:
-            return _dry_run(account, connector, plans, existing, decision_of)
-        with _answers_deferred():
+            return dry_run_publish(account, connector, plans, existing, decision_of)
+        with answers_deferred():
             results = _publish_each(connector, account, plans, existing, decision_of)
         # The market looks down: what was not tried waits too.
         results += [
@@ -285,40 +293,6 @@ def _plan(
     return _Plan("updated", [step(Operation.UPDATE), *resume], hash=full_hash)
 
 
-def listing_state(listing: Listing | None, reference_number: str) -> ListingState:
-    """What a connector knows of a listing: ours and the market's ids, the fixed values."""
-    if listing is None:
-        return ListingState(reference_number)
-    return ListingState(
-        reference_number=listing.reference_number,
-        external_id=listing.external_id,
-        external_ids=dict(listing.external_ids or {}),
-        fixed=dict(listing.fixed or {}),
-        status=listing.status,
-    )
-
-
-def stock_summary(content: ListingContent) -> dict[str, Any]:
-    """What the listings command shows and partial runs compare: counts and a variants hash."""
-    on_hand = [v.stocks or 0 for v in content.variants if v.stock_type == "stock_in_hand"]
-    variants = []
-    for v in content.variants:
-        body: dict[str, Any] = {
-            "options": [{"type": t, "value": value} for t, value in v.options],
-            "stock_type": v.stock_type,
-        }
-        if v.stock_type == "stock_in_hand":
-            body["stocks"] = v.stocks
-        variants.append(body)
-    text = json.dumps(variants, sort_keys=True, ensure_ascii=False)
-    return {
-        "variants": len(content.variants),
-        "available": sum(1 for v in content.variants if v.stock_type != "out_of_stock"),
-        "on_hand": sum(on_hand) if on_hand else None,
-        "hash": hashlib.sha256(text.encode()).hexdigest()[:16],
-    }
-
-
 # --- lost answers -------------------------------------------------------------------------
 
 
@@ -365,119 +339,13 @@ def _resolve_lost_creates(
     return unresolved
 
 
-# --- dry run ----------------------------------------------------------------------------
-
-
-def _dry_run(account, connector, plans, existing, decision_of):
-    now = get_clock().now()
-    results: list[PublishResult] = []
-    new_listings: list[Listing] = []
-    changed: list[Listing] = []
-    pending_requests: list[tuple[Listing, ListingRequest]] = []
-    for content, plan in plans:
-        if isinstance(plan, PublishResult):
-            results.append(plan)
-            continue
-        listing = existing.get(content.reference_number)
-        if not plan.steps:
-            results.append(PublishResult(plan.action, listing, plan.reason or None))
-            continue
-        if listing is None:
-            listing = _new_listing(account, connector, content, now)
-            new_listings.append(listing)
-        else:
-            changed.append(listing)
-        errors_text = ""
-        state = listing_state(listing, content.reference_number)
-        for request in plan.steps:
-            errors = connector.validate(request, state)
-            text = rejection_text(errors) if errors else ""
-            errors_text = errors_text or text
-            pending_requests.append(
-                (
-                    listing,
-                    ListingRequest(
-                        kind=request.operation.value,
-                        at=now,
-                        dry_run=True,
-                        method=request.method,
-                        path=request.path[:200],
-                        body=_recorded(request),
-                        result={"valid": False, "errors": errors} if errors else {"valid": True},
-                        error=text,
-                    ),
-                )
-            )
-        _apply_dry(listing, content, plan, errors_text, decision_of, now)
-        results.append(
-            PublishResult(
-                "failed" if errors_text else plan.action,
-                listing,
-                errors_text or None,
-                requests=len(plan.steps),
-                detail={"dry_run": True},
-            )
-        )
-    if not (new_listings or changed):
-        return results
-    with transaction.atomic():
-        for chunk in chunked(new_listings):
-            Listing.objects.bulk_create(chunk)
-        missing = [x for x in new_listings if x.pk is None]
-        if missing:  # a database that cannot return ids from a bulk insert
-            ids = dict(
-                Listing.objects.filter(
-                    account=account, reference_number__in=[x.reference_number for x in missing]
-                ).values_list("reference_number", "pk")
-            )
-            for x in missing:
-                x.pk = ids[x.reference_number]
-        fields = [
-            "status",
-            "price",
-            "stock",
-            "content_hash",
-            "fixed",
-            "price_decision",
-            "last_error",
-            "source_key",
-            "updated_at",
-        ]
-        _update_many(changed, fields)
-        requests = []
-        for listing, request in pending_requests:
-            request.listing_id = listing.pk
-            requests.append(request)
-        for chunk in chunked(requests):
-            ListingRequest.objects.bulk_create(chunk)
-    return results
-
-
-def _apply_dry(listing, content, plan, errors_text, decision_of, now) -> None:
-    listing.updated_at = now
-    listing.source_key = content.source_key
-    decision = decision_of.get(content.reference_number)
-    if decision is not None:
-        listing.price_decision = decision
-    if errors_text:
-        listing.last_error = errors_text
-        if plan.action == "created":
-            listing.status = ListingStatus.FAILED
-            listing.content_hash = plan.hash
-        return
-    listing.last_error = ""
-    listing.status = ListingStatus.DRY_RUN
-    for request in plan.steps:
-        _record_success(listing, content, request, plan, pending=True, dry_run=True)
-
-
 # --- live -------------------------------------------------------------------------------
 
 
 def _publish_live(connector, account, listing, content, plan, decision) -> PublishResult:
     now = get_clock().now()
     if listing is None:
-        listing = _new_listing(account, connector, content, now)
+        listing = listing_new(account, connector, content, now)
     if decision is not None:
         listing.price_decision = decision
     listing.source_key = content.source_key
@@ -500,11 +368,11 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
     """Send one request (intent, call, record). Returns (error text or None, requests sent)."""
     state = listing_state(listing, content.reference_number)
     errors = connector.validate(request, state)
-    intent = _write_intent(listing, request)
+    intent = intent_write(listing, request)
     if errors:
         text = rejection_text(errors)
-        _record_rejection(listing, request, plan, text, errors, status_code=None, sent=False)
-        _finish_request(
+        rejection_record(listing, request, plan, text, errors, status_code=None, sent=False)
+        request_finish(
             intent, error=text, result={"accepted": False, "sent": False, "errors": errors}
         )
         return text, 0
@@ -514,13 +382,13 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
         operation = request.operation
         if not switched and operation is Operation.CREATE and exc.conflict == "exists":
             # The market has this reference number: an earlier create did arrive. Update it.
-            _finish_request(
+            request_finish(
                 intent, status_code=exc.status_code, error=str(exc), result={"switch": "update"}
             )
             notes["switched"] = "create->update"
             found = connector.find(listing.reference_number)
             if found is not None:
-                _merge_ids(listing, found)
+                ids_merge(listing, found)
             update = connector.request_for(
                 Operation.UPDATE, content, listing_state(listing, content.reference_number)
             )
@@ -533,7 +401,7 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
             and exc.conflict == "missing"
         ):
             # The create we wrote as sent never arrived: it is safe to send it now.
-            _finish_request(
+            request_finish(
                 intent, status_code=exc.status_code, error=str(exc), result={"switch": "create"}
             )
             notes["switched"] = f"{operation.value}->create"
@@ -546,10 +414,10 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
                 connector, listing, content, create, create_plan, notes, switched=True
             )
             return error, count + 1
-        _record_rejection(
+        rejection_record(
             listing, request, plan, str(exc), exc.errors, status_code=exc.status_code, sent=True
         )
-        _finish_request(
+        request_finish(
             intent,
             status_code=exc.status_code,
             error=str(exc),
@@ -559,8 +427,8 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
     except (MarketUnavailable, MarketAuthError) as exc:
         status_code = getattr(exc, "status_code", None)
         with transaction.atomic():
-            _answers_flush()
-            _finish_request(intent, status_code=status_code, error=str(exc))
+            answers_flush()
+            request_finish(intent, status_code=status_code, error=str(exc))
             listing.last_error = str(exc)
             # The market answered, so it did not take the create: it may be sent again. Without
             # an answer (a timeout) nobody knows: the listing stays "create sent".
@@ -569,20 +437,20 @@ def _send(connector, listing, content, request, plan, notes, *, switched=False):
             listing.updated_at = get_clock().now()
             listing.save(update_fields=["last_error", "create_sent_at", "updated_at"])
         raise
-    _finish_request(
+    request_finish(
         intent,
         status_code=answer.status_code,
         request_uid=answer.request_uid,
         result=dict(answer.summary) or {"accepted": True},
         save=False,
     )
-    _merge_ids(listing, answer)
-    _record_success(listing, content, request, plan, pending=answer.pending, dry_run=False)
+    ids_merge(listing, answer)
+    success_record(listing, content, request, plan, pending=answer.pending, dry_run=False)
     if answer.request_uid:
         listing.request_uid = answer.request_uid
     listing.last_error = ""
     listing.updated_at = get_clock().now()
-    _answer_record(intent, listing)
+    answer_record(intent, listing)
     return None, 1
 
 
@@ -604,154 +472,6 @@ def _send_retrying(connector, request: MarketRequest, state: ListingState):
     raise AssertionError("unreachable")
 
 
-def _write_intent(listing: Listing, request: MarketRequest) -> ListingRequest:
-    """Listing row and request row, committed before the call, and on disk: a power cut after
-    the call cannot lose the record that it was made (decision 9)."""
-    now = get_clock().now()
-    with durable_atomic():
-        _answers_flush()  # the answers before this call, in the same commit
-        if request.operation is Operation.CREATE:
-            listing.create_sent_at = now
-            listing.fixed = dict(request.fixed)
-            if listing.status != ListingStatus.PUBLISHED:
-                listing.status = ListingStatus.PENDING
-        listing.updated_at = now
-        listing.save()
-        return ListingRequest.objects.create(
-            listing=listing,
-            kind=request.operation.value,
-            at=now,
-            dry_run=False,
-            method=request.method,
-            path=request.path[:200],
-            body=_recorded(request),
-        )
-
-
-def _recorded(request: MarketRequest) -> dict[str, Any]:
-    """The body as the request log keeps it: what was sent, never a credential."""
-    return dict(request.body)
-
-
-def _finish_request(
-    request: ListingRequest, *, status_code=None, request_uid="", error="", result=None, save=True
-):
-    request.status_code = status_code
-    request.request_uid = request_uid or ""
-    request.error = error
-    request.result = result or {}
-    if save:
-        _answers_flush()
-        request.save(update_fields=_REQUEST_ANSWER_FIELDS)
-
-
-_REQUEST_ANSWER_FIELDS = ["status_code", "request_uid", "error", "result"]
-
-
-# --- answers recorded with the next intent ------------------------------------------------
-#
-# An accepted answer is recorded in the same commit as the next call's intent (or when the
-# publish ends), not in a commit of its own: half the commits, with the same promise. The
-# intent of every call is on disk before the call; an answer lost with the process is one the
-# next run asks the market about (``_resolve_lost_creates``), as when the process dies during
-# the call itself.
-
-
-class _Answers(threading.local):
-    pending: list[tuple[ListingRequest, Listing]] | None = None
-
-
-_answers = _Answers()
-
-
-@contextlib.contextmanager
-def _answers_deferred():
-    """Within this block (one account's publish, in one thread), accepted answers wait for the
-    next commit; the rest are written when it ends, whatever happens."""
-    _answers.pending = []
-    try:
-        yield
-    finally:
-        try:
-            if _answers.pending:
-                with transaction.atomic():
-                    _answers_flush()
-        finally:
-            _answers.pending = None
-
-
-def _answer_record(request: ListingRequest, listing: Listing) -> None:
-    if _answers.pending is None:
-        with transaction.atomic():
-            _answer_write(request, listing)
-    else:
-        _answers.pending.append((request, listing))
-
-
-def _answers_flush() -> None:
-    """Write the answers waiting (call inside a transaction)."""
-    pending, _answers.pending = _answers.pending, ([] if _answers.pending is not None else None)
-    for request, listing in pending or ():
-        _answer_write(request, listing)
-
-
-def _answer_write(request: ListingRequest, listing: Listing) -> None:
-    request.save(update_fields=_REQUEST_ANSWER_FIELDS)
-    listing.save()
-
-
-def _merge_ids(listing: Listing, answer) -> None:
-    if answer.external_id:
-        listing.external_id = str(answer.external_id)[:64]
-    if answer.external_ids:
-        listing.external_ids = {**(listing.external_ids or {}), **dict(answer.external_ids)}
-
-
-def _record_rejection(listing, request, plan, text, errors, *, status_code, sent):
-    with transaction.atomic():
-        _answers_flush()
-        listing.last_error = text
-        if plan.hash:
-            listing.content_hash = plan.hash  # not sent again until the content changes
-        if request.operation is Operation.CREATE:
-            # Refused synchronously: the market holds nothing under this reference number.
-            listing.status = ListingStatus.FAILED
-            listing.create_sent_at = None
-        listing.updated_at = get_clock().now()
-        listing.save()
-
-
-def _record_success(listing, content, request, plan, *, pending: bool, dry_run: bool) -> None:
-    """The listing's state once ``request`` was accepted (or recorded in a dry run)."""
-    operation = request.operation
-    summary = stock_summary(content)
-    live_status = ListingStatus.PUBLISHED if listing.external_id else ListingStatus.PENDING
-    if operation in (Operation.CREATE, Operation.UPDATE):
-        listing.price = content.price
-        listing.stock = summary
-        if plan.hash:
-            listing.content_hash = plan.hash
-        if operation is Operation.CREATE:
-            listing.fixed = dict(request.fixed)
-            status = ListingStatus.PENDING if pending else live_status
-        else:
-            status = live_status
-        if content.out_of_stock:
-            status = ListingStatus.OUT_OF_STOCK
-    elif operation in (Operation.PRICE, Operation.RESUME):
-        listing.price = content.price
-        status = live_status
-    elif operation is Operation.STOCK:
-        listing.stock = summary
-        status = ListingStatus.OUT_OF_STOCK if content.out_of_stock else live_status
-    else:
-        status = ListingStatus.SUSPENDED
-    # A dry run shows what the listing would be where it matters to a person: out of stock
-    # and suspended as such; listed (pending, published) as "dry run".
-    shown = status in (ListingStatus.OUT_OF_STOCK, ListingStatus.SUSPENDED)
-    listing.status = ListingStatus.DRY_RUN if dry_run and not shown else status
-
-
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -769,18 +489,6 @@ def _existing(account: MarketAccount, references: list[str]) -> dict[str, Listin
             listing.account = account
             found[listing.reference_number] = listing
     return found
-
-
-def _new_listing(account, connector, content: ListingContent, now: datetime) -> Listing:
-    return Listing(
-        account=account,
-        reference_number=content.reference_number,
-        source_key=content.source_key,
-        status=ListingStatus.PENDING,
-        currency=connector.capabilities.currency,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _decisions(contents, decisions) -> dict[str, dict]:
@@ -806,27 +514,3 @@ def _suspends(contents: list, suspend: bool | Sequence[bool]) -> list[bool]:
     if len(flags) != len(contents):
         raise ValueError(f"suspend has {len(flags)} flags for {len(contents)} contents")
     return flags
-
-
-def _update_many(listings: list[Listing], fields: list[str]) -> None:
-    """``UPDATE ... WHERE id = %s`` with executemany: one statement per chunk, without the
-    per-row CASE expressions of ``bulk_update`` (ten times faster for thousands of rows)."""
-    if not listings:
-        return
-    quote = connection.ops.quote_name
-    columns = [Listing._meta.get_field(name) for name in fields]
-    sql = (
-        f"UPDATE {quote(Listing._meta.db_table)} SET "
-        + ", ".join(f"{quote(c.column)} = %s" for c in columns)
-        + f" WHERE {quote(Listing._meta.pk.column)} = %s"
-    )
-    with connection.cursor() as cursor:
-        for chunk in chunked(listings):
-            cursor.executemany(
-                sql,
-                [
-                    [c.get_db_prep_save(getattr(x, c.attname), connection) for c in columns]
-                    + [x.pk]
-                    for x in chunk
-                ],
-            )
