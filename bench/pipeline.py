@@ -14,6 +14,9 @@ document; goals: full <= 300 s, partial <= 30 s, RSS <= 300 MB.
 
 ``--markets N`` lists on the first N of BUYMA, SmartStore, Coupang and Gmarket instead, every
 one live against its local contract server (``yooini sample --markets ...``).
+``--plain-intents`` runs the same commands with the record written before each market call
+committed plainly instead of synced to disk (``bench/plain_intents.py``), to measure what the
+durable record costs.
 """
 
 from __future__ import annotations
@@ -58,6 +61,11 @@ def main() -> int:
         "--markets", type=int, default=0, help="list live on the first N markets (1-4)"
     )
     parser.add_argument(
+        "--plain-intents",
+        action="store_true",
+        help="baseline: the record before each market call not synced to disk",
+    )
+    parser.add_argument(
         "--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL)
     )
     parser.add_argument(
@@ -68,6 +76,7 @@ def main() -> int:
         "products": args.products,
         "reprice": args.reprice,
         "markets": list(MARKETS[: args.markets]) or ["buyma (dry run)"],
+        "intents": "plain commit" if args.plain_intents else "durable (synced to disk)",
         "goals": GOALS,
         "databases": {},
     }
@@ -95,6 +104,8 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
             env["DATABASE_URL"], drop = CREATORS[name](admin, "yooini_bench_pipeline")
         try:
             cli = [sys.executable, "-m", "yooini.cli"]
+            if args.plain_intents:
+                cli = [sys.executable, str(ROOT / "bench" / "plain_intents.py")]
             run_opts = ["--executor", args.executor, "--concurrency", str(args.concurrency)]
             if args.markets:
                 run_opts += ["--markets", ",".join(MARKETS[: args.markets])]
