@@ -5,6 +5,6 @@ WORKDIR /app
 # The whole project (.dockerignore leaves out what is local to a checkout): a package added
 # later cannot be forgotten here.
 COPY . .
-RUN pip install --no-cache-dir '.[postgres]' && mkdir -p /var/lib/yooini
+RUN pip install --no-cache-dir '.[postgres,s3,openai,anthropic]' && mkdir -p /var/lib/yooini
 EXPOSE 8000
 CMD ["yooini", "worker"]

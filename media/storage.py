@@ -34,6 +34,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from yooini.extras import extra_import
+
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -189,8 +191,8 @@ class S3Storage:
         self._client = client or self._client_build(access_key_id, secret_access_key)
 
     def _client_build(self, access_key_id: str | None, secret_access_key: str | None):
-        import boto3
-        from botocore.config import Config
+        boto3 = extra_import("boto3", "s3", what="S3 image storage")
+        Config = extra_import("botocore.config", "s3", what="S3 image storage").Config  # noqa: N806
 
         config = Config(
             signature_version="s3v4",

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from yooini.extras import MissingExtra, extra_import
+
 from ..conf import setting
-from ..errors import ProviderBadResponse
+from ..errors import ProviderBadResponse, ProviderConfigError
 from .base import ProviderResult
 from .llm import (
     PROMPT_VERSION,
@@ -35,8 +37,10 @@ class AnthropicProvider:
     cache_version = PROMPT_VERSION
 
     def __init__(self, *, model: str | None = None, api_key_value: str | None = None) -> None:
-        import anthropic
-
+        try:
+            anthropic = extra_import("anthropic", "anthropic", what="the Anthropic provider")
+        except MissingExtra as exc:
+            raise ProviderConfigError(str(exc)) from None
         self._sdk = anthropic
         self.model = model or str(setting("YOOINI_AI_MODEL", DEFAULT_MODEL))
         self.name = f"anthropic:{self.model}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from yooini.extras import MissingExtra, extra_import
+
 from ..conf import setting
-from ..errors import ProviderBadResponse
+from ..errors import ProviderBadResponse, ProviderConfigError
 from .base import ProviderResult
 from .llm import (
     PROMPT_VERSION,
@@ -33,8 +35,10 @@ class OpenAIProvider:
     cache_version = PROMPT_VERSION
 
     def __init__(self, *, model: str | None = None, api_key_value: str | None = None) -> None:
-        import openai
-
+        try:
+            openai = extra_import("openai", "openai", what="the OpenAI provider")
+        except MissingExtra as exc:
+            raise ProviderConfigError(str(exc)) from None
         self._sdk = openai
         self.model = model or str(setting("YOOINI_AI_MODEL", DEFAULT_MODEL))
         self.name = f"openai:{self.model}"
