@@ -72,7 +72,10 @@ class WorkerProcess:
     def __init__(self, name: str, env: dict[str, str], workdir: Path, concurrency: int) -> None:
         self.name = name
         self.log = workdir / f"{name}.log"
-        command = [sys.executable, "-m", "yooini.cli", "worker", "--hostname", f"{name}@%h"]
+        # Unique per test process: two test runs on one broker must not share a worker's
+        # control queue (RabbitMQ locks it to one connection).
+        hostname = f"{name}-{os.getpid()}@%h"
+        command = [sys.executable, "-m", "yooini.cli", "worker", "--hostname", hostname]
         command += ["--concurrency", str(concurrency), "--loglevel", "INFO"]
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
