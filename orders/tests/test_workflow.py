@@ -66,3 +66,26 @@ def test_a_batch_takes_orders_round_and_the_command_shows_them(
     table = StringIO()
     call_command("orders", "--status", "shipped", stdout=table)
     assert "3 order line(s)" in table.getvalue() and BUYER_NAME not in table.getvalue()
+
+
+def test_the_tracking_import_command_reports_each_bad_row(tmp_path):
+    path = tmp_path / "tracking.csv"
+    path.write_text("note,company,number\nnobody,CJGLS,640011112222\n", encoding="utf-8")
+    out = StringIO()
+    call_command("orders_tracking", str(path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "0 tracking number(s) set",
+        "row 2: note 'nobody': no such order of ours",
+    ]
+
+
+def test_the_admin_shows_a_line_without_its_buyer(account, client_as):
+    from orders.services import orders_record
+    from orders.tests.test_lines import market_order
+
+    orders_record(account, [market_order()])
+    line = OrderLine.objects.get()
+    admin = client_as("admin")
+    page = admin.get(f"/admin/orders/orderline/{line.pk}/change/")
+    assert page.status_code == 200
+    assert "홍길동" not in page.content.decode() and "9876" not in page.content.decode()
