@@ -25,7 +25,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from markets.models import Listing
 from orchestrator.core.clock import get_clock
 from source_data.models import SourceData
 from suppliers.connectors.contract import ConnectorError
@@ -39,7 +38,7 @@ from yooini.durability import durable_atomic
 
 from .models import LineStatus, OrderLine, OrderRequest, Purchase, PurchaseStatus, RequestKind
 from .personal import buyer_decrypt
-from .services import line_flag, line_note, line_transition
+from .services import line_flag, line_note, line_transition, listing_for
 
 log = logging.getLogger("yooini.orders.purchase")
 
@@ -68,11 +67,7 @@ def request_key(line: OrderLine) -> str:
 def line_source(line: OrderLine) -> Source:
     """The supplier item behind a line: the listing by our reference number, its product's
     supplier record, and the option whose values the buyer's option text names."""
-    listing = line.listing or (
-        Listing.objects.filter(account_id=line.account_id, reference_number=line.reference_number)
-        .order_by("-id")
-        .first()
-    )
+    listing = line.listing or listing_for(line.account_id, line.reference_number)
     if listing is None or ":" not in listing.source_key:
         raise NotPurchasable(
             f"no listing of ours has the reference number {line.reference_number!r}"

@@ -8,6 +8,7 @@ event only when something changed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -136,9 +137,7 @@ def _line_upsert(
             account=account,
             market_line_id=seen.line_id,
             reference_number=seen.reference_number,
-            listing=Listing.objects.filter(
-                account=account, reference_number=seen.reference_number
-            ).first(),
+            listing=listing_for(account.pk, seen.reference_number),
             product_name=seen.product_name[:300],
             option=seen.option[:200],
             quantity=seen.quantity,
@@ -186,6 +185,24 @@ def _apply_market_status(line: OrderLine, status: MarketLineStatus) -> None:
         )
     except TransitionRefused as exc:
         line_note(line, cause=f"ignored: {exc}", source="market")
+
+
+_VARIANT_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
+
+
+def listing_for(account_id: int, reference_number: str) -> Listing | None:
+    """Our listing of a line's seller code: the reference number itself, or, for a market that
+    gives each variant its own code (Coupang: ``{reference}-{8 hex}``), the code without that
+    suffix."""
+    for code in dict.fromkeys((reference_number, _VARIANT_SUFFIX.sub("", reference_number))):
+        found = (
+            Listing.objects.filter(account_id=account_id, reference_number=code)
+            .order_by("-id")
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def cursor_get(account: MarketAccount) -> dict:

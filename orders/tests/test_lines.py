@@ -168,3 +168,23 @@ def test_a_sheet_per_supplier_and_the_tracking_numbers_back(account, settings, t
         "640011112222",
         "51234567",
     ]
+
+
+def test_a_variant_code_finds_its_product_listing(account):
+    from markets.models import Listing
+    from orchestrator.core.clock import get_clock
+    from orders.services import listing_for
+
+    now = get_clock().now()
+    listing = Listing.objects.create(
+        account=account,
+        reference_number="oc-W000001",
+        source_key="oc:W000001",
+        currency="KRW",
+        status="published",
+        created_at=now,
+        updated_at=now,
+    )
+    assert listing_for(account.pk, "oc-W000001") == listing
+    assert listing_for(account.pk, "oc-W000001-0a1b2c3d") == listing
+    assert listing_for(account.pk, "oc-W000002-0a1b2c3d") is None
