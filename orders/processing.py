@@ -29,7 +29,7 @@ from markets.orders import MarketLineStatus, MarketOrderLine, Tracking
 from markets.services import market_account_credentials, market_account_update_credentials
 from orchestrator.core.clock import get_clock
 from suppliers.connectors.contract import ConnectorError
-from suppliers.connectors.purchasing import purchases_supported
+from suppliers.connectors.purchasing import kind_takes_orders, purchases_supported
 from suppliers.models import Supplier
 from suppliers.services import supplier_connector
 
@@ -145,8 +145,13 @@ def acknowledge(account: MarketAccount, connector) -> dict[str, int]:
 # --- purchase ----------------------------------------------------------------------------------
 
 
+# What a supplier without an order API stands for: its lines go to its order sheet.
+NO_ORDER_API = object()
+
+
 class SupplierConnectors:
-    """One connector per supplier for a stage run (``None``: no such enabled supplier)."""
+    """One connector per supplier for a stage run (``None``: no such enabled supplier;
+    ``NO_ORDER_API``: a supplier whose kind takes no orders, so no connector is built)."""
 
     def __init__(self, build: Callable[[Supplier], Any] = supplier_connector) -> None:
         self._build = build
@@ -155,12 +160,17 @@ class SupplierConnectors:
     def __getitem__(self, name: str) -> Any:
         if name not in self._held:
             supplier = Supplier.objects.filter(name=name, enabled=True).first()
-            self._held[name] = self._build(supplier) if supplier else None
+            if supplier is None:
+                self._held[name] = None
+            elif not kind_takes_orders(supplier.kind):
+                self._held[name] = NO_ORDER_API
+            else:
+                self._held[name] = self._build(supplier)
         return self._held[name]
 
     def close(self) -> None:
         for connector in self._held.values():
-            if connector is not None:
+            if connector is not None and connector is not NO_ORDER_API:
                 connector.close()
 
 

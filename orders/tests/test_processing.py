@@ -184,3 +184,33 @@ def test_a_line_with_no_listing_of_ours_is_flagged_and_the_others_go_on(
     assert counts["purchase"] == {"attention": 1, "placed": 1}
     flagged = OrderLine.objects.get(market_line_id="x-1")
     assert "no listing of ours has the reference number 'nobody-1'" in flagged.attention
+
+
+def test_a_supplier_without_an_order_api_gets_its_order_sheet(account, supplier, market, settings):
+    from markets.contract import ListingState, Operation, connector_for
+    from markets.coupang.tests.conftest import config_for, make_content
+    from markets.models import Listing
+    from markets.testing import send
+    from suppliers.services import supplier_create
+
+    supplier_create(name="feedco", kind="excel", settings={"path": "/nowhere.xlsx"})
+    with connector_for(config_for(market)) as listings:
+        send(listings, Operation.CREATE, make_content("feedco-A1"), ListingState("feedco-A1"))
+    Listing.objects.create(
+        account=account,
+        reference_number="feedco-A1",
+        source_key="feedco:A1",
+        currency="KRW",
+        status="published",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    market.place("feedco-A1")
+    counts = run_steps(account)
+    assert counts["purchase"] == {"sheet": 1, "sheets": 1}
+    held = Purchase.objects.get()
+    assert held.status == PurchaseStatus.SHEET and held.sheet_file.startswith(
+        "feedco-live-coupang-"
+    )
+    assert (settings.VAR_DIR / "orders" / "sheets" / held.sheet_file).exists()
+    assert OrderLine.objects.get().status == LineStatus.PURCHASED

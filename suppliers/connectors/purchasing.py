@@ -67,3 +67,11 @@ class PurchaseConnector(Protocol):
 
 def purchases_supported(connector: Any) -> bool:
     return isinstance(connector, PurchaseConnector)
+
+
+def kind_takes_orders(kind: str) -> bool:
+    """Whether connectors of ``kind`` have an order API (without building one: a mall's
+    connector needs settings that buying does not)."""
+    from .contract import _factory  # the registry's lookup, shared within this package
+
+    return callable(getattr(_factory(kind), "order_create", None))
