@@ -83,7 +83,8 @@ def line_source(line: OrderLine) -> Source:
 
 
 def option_key_for(options: list[Mapping[str, Any]], chosen: str) -> str | None:
-    """The key of the one option whose values all appear in the buyer's option text."""
+    """The key (or, when the supplier gives none, the name) of the one option whose values
+    all appear in the buyer's option text."""
     if not options:
         return None
     words = {w for w in _SPLIT.split(chosen.lower()) if w}
@@ -98,10 +99,8 @@ def option_key_for(options: list[Mapping[str, Any]], chosen: str) -> str | None:
     if len(matches) != 1:
         found = "no option" if not matches else f"{len(matches)} options"
         raise NotPurchasable(f"the option {chosen!r} matches {found} of the supplier's item")
-    key = matches[0].get("key")
-    if not key:
-        raise NotPurchasable(f"the supplier's option {matches[0].get('name')!r} has no key")
-    return str(key)
+    # A supplier without option keys (a feed, a mall) is ordered by the option's name.
+    return str(matches[0].get("key") or matches[0].get("name"))
 
 
 def purchase_line(line: OrderLine, connector: Any, supplier: str, source: Source) -> str:

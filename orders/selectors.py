@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from suppliers.crypto import CredentialsError
+
 from .models import OrderEvent, OrderLine, OrderRequest, Purchase
 from .personal import buyer_decrypt, buyer_masked
 
@@ -86,8 +88,14 @@ def purchase_document(line: OrderLine) -> dict[str, Any] | None:
     }
 
 
+UNREADABLE = {"name": "***", "phone": "***", "address": "***", "zip_code": "***"}
+
+
 def line_document(line: OrderLine, *, reveal: bool = False, history: bool = True) -> dict:
-    buyer = buyer_decrypt(line.order.buyer_encrypted)
+    try:
+        buyer = buyer_decrypt(line.order.buyer_encrypted)
+    except CredentialsError:  # no key, or not the key it was stored with: shown as hidden
+        buyer, reveal = dict(UNREADABLE), True
     document: dict[str, Any] = {
         "id": line.pk,
         "market": line.account.market,

@@ -29,7 +29,7 @@ from markets.contract_server import Answer, Call
 from markets.orders import Buyer
 
 from . import orders as api
-from .testing import SAMPLE_SELLER, CoupangContractServer
+from .testing import CoupangContractServer
 
 ORDER_STATUSES = (
     "ACCEPT",
@@ -245,9 +245,3 @@ def _batch(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _error(code: int, message: str) -> dict[str, Any]:
     return {"code": code, "message": message}
-
-
-def sample_market():
-    """The order-taking server and how its account is made of it (as ``testing.sample_market``)."""
-    server = CoupangOrderServer()
-    return server, lambda: ({**server.settings(), **SAMPLE_SELLER}, server.credentials())

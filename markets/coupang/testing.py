@@ -327,6 +327,9 @@ SAMPLE_SELLER = {
 
 def sample_market() -> tuple[CoupangContractServer, Callable[[], tuple[dict, dict]]]:
     """The server ``yooini sample --markets coupang`` runs, and how its account is made of it:
-    (settings, credentials) once the server is started."""
-    server = CoupangContractServer()
+    (settings, credentials) once the server is started. It also takes orders (the order-sheet
+    API of ``order_testing``)."""
+    from .order_testing import CoupangOrderServer  # it builds on this module
+
+    server = CoupangOrderServer()
     return server, lambda: ({**server.settings(), **SAMPLE_SELLER}, server.credentials())

@@ -29,7 +29,7 @@ from markets.contract_server import Answer, Call
 from markets.orders import Buyer
 
 from . import orders as api
-from .testing import NaverContractServer, api_error, gateway_error
+from .testing import NaverContractServer, _combinations, api_error, gateway_error
 
 DELIVERY_COMPANIES = ("CJGLS", "HANJIN", "EPOST", "LOTTE", "KGB", "HDEXP")
 _TRACKING = re.compile(r"^[A-Za-z0-9]{8,20}$")
@@ -67,6 +67,13 @@ class NaverOrderServer(NaverContractServer):
             if held:
                 origin = held[-1]["originProduct"]
                 name, price = origin["name"], origin["salePrice"]
+                first = next(iter(_combinations(origin)), None)
+                if first and not option:  # Naver shows the option as "name1 / name2"
+                    option = " / ".join(
+                        str(first[k])
+                        for k in sorted(first)
+                        if k.startswith("optionName") and first[k]
+                    )
             assert name and price, f"no product for {reference_number}: give name and price"
             number = str(next(self._po_ids))
             self.product_orders[number] = {
@@ -271,9 +278,3 @@ def _fail(number: str, message: str) -> dict[str, str]:
 
 def _invalid(name: str, message: str) -> Answer:
     return api_error(400, "INVALID_INPUT", "요청 값이 올바르지 않습니다.", {name: [message]})
-
-
-def sample_market():
-    """The order-taking server and how its account is made of it (as ``testing.sample_market``)."""
-    server = NaverOrderServer()
-    return server, lambda: (server.settings(), server.credentials())

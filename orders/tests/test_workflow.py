@@ -89,3 +89,14 @@ def test_the_admin_shows_a_line_without_its_buyer(account, client_as):
     page = admin.get(f"/admin/orders/orderline/{line.pk}/change/")
     assert page.status_code == 200
     assert "홍길동" not in page.content.decode() and "9876" not in page.content.decode()
+
+
+def test_the_sample_places_orders_round_robin_on_listed_products(account, listing, market):
+    from types import SimpleNamespace
+
+    from pipelines.sample.orders import orders_place
+
+    served = {"coupang": SimpleNamespace(server=market), "buyma": SimpleNamespace(server=object())}
+    assert orders_place(served, ["live-coupang"], 3) == {"coupang": "live-coupang"}
+    assert len(market.sheets) == 3
+    assert orders_place(served, ["someone-else"], 2) == {}
