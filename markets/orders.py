@@ -91,11 +91,14 @@ class MarketOrder:
 @dataclass(frozen=True)
 class OrderPage:
     """One page of ``changed_orders``: the orders, the token to pass next (JSON, stored per
-    account between runs) and whether more pages are ready now."""
+    account between runs) and whether more pages are ready now. ``rejected``: orders of the
+    page that could not be read, each as "where: what is wrong" (ids and field names only,
+    never the buyer); the others of the page go on."""
 
     orders: tuple[MarketOrder, ...]
     token: Mapping[str, Any]
     more: bool
+    rejected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

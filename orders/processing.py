@@ -84,12 +84,15 @@ def collect(account: MarketAccount, connector) -> dict[str, int]:
     for _ in range(MAX_PAGES):
         page = connector.changed_orders(token)
         counts.update(orders_record(account, page.orders))
+        for problem in page.rejected:
+            log.warning("%s: an order could not be read: %s", account.name, problem)
+        counts["rejected"] += len(page.rejected)
         token = dict(page.token)
         cursor_save(account, token)
         counts["pages"] += 1
         if not page.more:
             break
-    return dict(counts)
+    return {k: v for k, v in counts.items() if v or k == "created"}
 
 
 # --- acknowledge -------------------------------------------------------------------------------

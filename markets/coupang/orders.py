@@ -107,14 +107,16 @@ class CoupangOrders(BaseMarketConnector):
         if token.get("next"):
             query["nextToken"] = token["next"]
         answer = self._client.call("GET", f"{ordersheets_path(self._vendor)}?{urlencode(query)}")
-        orders = tuple(_order(sheet) for sheet in answer.get("data") or () if sheet)
+        orders, rejected = _orders(answer.get("data") or ())
         following = str(answer.get("nextToken") or "")
         if following:
-            return OrderPage(orders, {"from": start, "status": status, "next": following}, True)
+            token = {"from": start, "status": status, "next": following}
+            return OrderPage(orders, token, True, rejected)
         index = STATUSES.index(status) if status in STATUSES else len(STATUSES) - 1
         if index + 1 < len(STATUSES):
-            return OrderPage(orders, {"from": start, "status": STATUSES[index + 1]}, True)
-        return OrderPage(orders, {"from": (today - LOOKBACK).isoformat()}, False)
+            token = {"from": start, "status": STATUSES[index + 1]}
+            return OrderPage(orders, token, True, rejected)
+        return OrderPage(orders, {"from": (today - LOOKBACK).isoformat()}, False, rejected)
 
     # --- acknowledging and shipping -----------------------------------------------------------
 
@@ -173,6 +175,19 @@ class CoupangOrders(BaseMarketConnector):
         return LineOutcome(
             line.line_id, bool(result.get("succeed")), str(result.get("resultMessage") or "")
         )
+
+
+def _orders(sheets) -> tuple[tuple[MarketOrder, ...], tuple[str, ...]]:
+    """The readable order sheets, and for each unreadable one where and what is wrong."""
+    orders, rejected = [], []
+    for index, sheet in enumerate(sheets, start=1):
+        box = sheet.get("shipmentBoxId") if isinstance(sheet, Mapping) else None
+        try:
+            orders.append(_order(sheet))
+        except (KeyError, TypeError, ValueError) as exc:
+            what = f"missing {exc.args[0]}" if isinstance(exc, KeyError) else "a malformed value"
+            rejected.append(f"order sheet {box or f'#{index}'}: {what}")
+    return tuple(orders), tuple(rejected)
 
 
 def _order(sheet: Mapping[str, Any]) -> MarketOrder:

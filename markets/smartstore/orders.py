@@ -111,18 +111,22 @@ class SmartStoreOrders(BaseMarketConnector):
         answer = self._client.call("GET", f"{CHANGES_PATH}?{urlencode(query)}")
         data = answer.get("data") or {}
         changes = data.get("lastChangeStatuses") or []
-        orders = self._details([str(c["productOrderId"]) for c in changes])
+        self._rejected: list[str] = []
+        orders = self._details(
+            [str(c["productOrderId"]) for c in changes if c.get("productOrderId")]
+        )
+        rejected = tuple(self._rejected)
         more = data.get("more") or {}
         if more.get("moreSequence"):
             following = {
                 "from": more.get("moreFrom") or iso(start),
                 "sequence": more["moreSequence"],
             }
-            return OrderPage(orders, following, True)
+            return OrderPage(orders, following, True, rejected)
         seen = [datetime.fromisoformat(c["lastChangedDate"]) for c in changes]
         if start + WINDOW < now and not seen:
-            return OrderPage(orders, {"from": iso(start + WINDOW)}, True)
-        return OrderPage(orders, {"from": iso(max([start, *seen]))}, False)
+            return OrderPage(orders, {"from": iso(start + WINDOW)}, True, rejected)
+        return OrderPage(orders, {"from": iso(max([start, *seen]))}, False, rejected)
 
     def _details(self, ids: list[str]) -> tuple[MarketOrder, ...]:
         found: dict[str, MarketOrder] = {}
@@ -130,7 +134,17 @@ class SmartStoreOrders(BaseMarketConnector):
             batch = list(dict.fromkeys(ids[begin : begin + QUERY_BATCH]))
             answer = self._client.call("POST", QUERY_PATH, json={"productOrderIds": batch})
             for row in answer.get("data") or ():
-                order, line, buyer = _line(row)
+                try:
+                    order, line, buyer = _line(row)
+                except (KeyError, TypeError, ValueError) as exc:
+                    number = ((row or {}).get("productOrder") or {}).get("productOrderId")
+                    what = (
+                        f"missing {exc.args[0]}"
+                        if isinstance(exc, KeyError)
+                        else "a malformed value"
+                    )
+                    self._rejected.append(f"product order {number or '?'}: {what}")
+                    continue
                 held = found.get(order["orderId"])
                 lines = (*held.lines, line) if held else (line,)
                 found[order["orderId"]] = MarketOrder(

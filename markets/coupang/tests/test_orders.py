@@ -63,3 +63,14 @@ def test_the_order_book_is_kept_between_two_server_processes(tmp_path):
     second = CoupangOrderServer()
     assert state_load(second, path)
     assert second.sheets[box]["status"] == "ACCEPT"
+
+
+def test_an_unreadable_order_sheet_is_named_and_the_others_are_read():
+    with CoupangOrderServer() as server:
+        listed(server)
+        broken, good = server.place(REFERENCE), server.place(REFERENCE)
+        del server.sheets[broken]["orderItems"][0]["vendorItemId"]
+        with order_connector_for(config_for(server)) as orders:
+            page = orders.changed_orders({})
+    assert [o.order_id for o in page.orders] == [str(server.sheets[good]["orderId"])]
+    assert page.rejected == (f"order sheet {broken}: missing vendorItemId",)
