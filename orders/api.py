@@ -22,21 +22,21 @@ from .processing import tracking_set
 from .selectors import line_document, order_lines, with_history
 
 
-class BuyerSerializer(serializers.Serializer):
+class OrderBuyerSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
     address = serializers.CharField()
     zip_code = serializers.CharField()
 
 
-class TrackingSerializer(serializers.Serializer):
+class OrderTrackingSerializer(serializers.Serializer):
     company = serializers.CharField(max_length=30, help_text=_("Parcel company code, e.g. CJGLS."))
     number = serializers.RegexField(
         r"^[A-Za-z0-9-]{6,40}$", help_text=_("The invoice number: 6 to 40 letters or digits.")
     )
 
 
-class EventSerializer(serializers.Serializer):
+class OrderEventSerializer(serializers.Serializer):
     at = serializers.CharField()
     to = serializers.CharField()
     source = serializers.CharField()
@@ -47,7 +47,7 @@ class EventSerializer(serializers.Serializer):
         return {"from": serializers.CharField(allow_blank=True), **super().get_fields()}
 
 
-class RequestSerializer(serializers.Serializer):
+class OrderRequestSerializer(serializers.Serializer):
     kind = serializers.CharField()
     target = serializers.CharField()
     at = serializers.CharField()
@@ -73,15 +73,15 @@ class OrderLineSerializer(serializers.Serializer):
     status = enum_field("OrderLineStatus", LineStatus.choices)
     market_status = serializers.CharField()
     cancel_requested = serializers.BooleanField()
-    tracking = TrackingSerializer()
+    tracking = OrderTrackingSerializer()
     attention = serializers.CharField(help_text=_("What a person must check; empty when nothing."))
-    buyer = BuyerSerializer(help_text=_("Masked for viewers."))
+    buyer = OrderBuyerSerializer(help_text=_("Masked for viewers."))
     purchase = serializers.JSONField(allow_null=True)
 
 
 class OrderLineDetailSerializer(OrderLineSerializer):
-    timeline = EventSerializer(many=True)
-    requests = RequestSerializer(many=True)
+    timeline = OrderEventSerializer(many=True)
+    requests = OrderRequestSerializer(many=True)
 
 
 class OrderQuerySerializer(serializers.Serializer):
@@ -143,7 +143,7 @@ class OrderLineTrackingView(APIView):
 
     @extend_schema(
         summary=_("Enter a purchased line's tracking number (sent to the market next run)"),
-        request=TrackingSerializer,
+        request=OrderTrackingSerializer,
         responses={
             200: OrderLineDetailSerializer,
             400: OpenApiResponse(description=_("A bad value, or the line is not purchased.")),
@@ -152,7 +152,7 @@ class OrderLineTrackingView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         line = _line(pk)
-        given = TrackingSerializer(data=request.data)
+        given = OrderTrackingSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         if line.status != LineStatus.PURCHASED:
             raise ValidationError(
