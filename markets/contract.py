@@ -74,6 +74,7 @@ __all__ = [
     "connector_for",
     "kinds",
     "market_kind",
+    "order_connector_for",
     "redact",
     "reference_number",
     "register",
@@ -448,7 +449,8 @@ class MarketKind:
     """A market as the registry knows it. ``connector`` builds one account's connector;
     ``preparer`` loads the preparer (it may read the database: call it inside a stage);
     ``competitors`` (optional) opens a competitor price look-up with an account's settings,
-    for markets where we price against other sellers."""
+    for markets where we price against other sellers; ``orders`` (optional) builds one
+    account's order connector (``markets.orders.OrderConnector``)."""
 
     kind: str
     label: str
@@ -456,6 +458,7 @@ class MarketKind:
     connector: Callable[[MarketConfig], MarketConnector]
     preparer: Callable[[], Preparer]
     competitors: Callable[[Mapping[str, Any]], CompetitorPrices] | None = None
+    orders: Callable[[MarketConfig], Any] | None = None
 
 
 # --- the registry --------------------------------------------------------------------------
@@ -510,3 +513,12 @@ def market_kind(kind: str) -> MarketKind:
 def connector_for(config: MarketConfig) -> MarketConnector:
     """One account's connector, built by its market kind."""
     return market_kind(config.kind).connector(config)
+
+
+def order_connector_for(config: MarketConfig):
+    """One account's order connector (``markets.orders.OrderConnector``); ``UnknownMarket``
+    when the market takes no orders through an API here."""
+    market = market_kind(config.kind)
+    if market.orders is None:
+        raise UnknownMarket(f"market {config.kind!r} has no order API here")
+    return market.orders(config)

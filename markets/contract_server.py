@@ -19,6 +19,11 @@ Faults, applied before ``route`` (so a fault never half-applies a request):
   killed mid-call, or a network cut after sending, leaves behind.
 
 Only loopback: the server binds 127.0.0.1, port 0, and stops with the ``with`` block.
+
+The sample's buyers: ``POST /__sample__/orders`` with ``{"reference_number", "quantity",
+"buyer": {"name", "phone", "address", "zip_code"}}`` calls the server's ``place`` (a server
+that takes orders has one), so ``yooini sample --orders`` can order from a market served by
+another process. It is no market's API: faults and the rate limit do not apply to it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, dict[str, str], Any]
+SAMPLE_ORDERS_PATH = "/__sample__/orders"
 
 
 @dataclass
@@ -165,6 +171,8 @@ class ContractServer:
     # --- dispatch ---------------------------------------------------------------------------
 
     def answer(self, call: Call) -> Answer:
+        if call.path == SAMPLE_ORDERS_PATH and call.method == "POST":
+            return self._sample_order(call)
         with self.lock:
             lost = next((i for i, part in enumerate(self._lose) if part in call.path), None)
             if lost is not None:
@@ -190,6 +198,17 @@ class ContractServer:
         if injected is not None:
             return self.server_error(call, injected)
         return self.route(call)
+
+    def _sample_order(self, call: Call) -> Answer:
+        from markets.orders import Buyer  # the sample's buyer, as the order servers take it
+
+        place = getattr(self, "place", None)
+        body = call.json if isinstance(call.json, dict) else {}
+        if place is None or not body.get("reference_number"):
+            return 404, {}, {"message": "this market takes no sample orders"}
+        buyer = Buyer(**dict(body.get("buyer") or {}))
+        placed = place(str(body["reference_number"]), int(body.get("quantity") or 1), buyer)
+        return 200, {}, {"placed": placed}
 
     def _take_token(self, call: Call) -> bool:
         if not self._bucket_rate:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from markets.api import ListingDetailView, ListingListView
 from orchestrator.api import urlpatterns as orchestrator_urls
+from orders.api import OrderLineDetailView, OrderLineListView, OrderLineTrackingView
 from source_data.api import MarketSummaryView, SourceDataDetailView, SourceDataListView
 
 urlpatterns = [
@@ -17,4 +18,7 @@ urlpatterns = [
     path("source-data/<int:pk>/", SourceDataDetailView.as_view(), name="api-source-data-detail"),
     path("listings/", ListingListView.as_view(), name="api-listings"),
     path("listings/<int:pk>/", ListingDetailView.as_view(), name="api-listing"),
+    path("orders/", OrderLineListView.as_view(), name="api-orders"),
+    path("orders/<int:pk>/", OrderLineDetailView.as_view(), name="api-order"),
+    path("orders/<int:pk>/tracking/", OrderLineTrackingView.as_view(), name="api-order-tracking"),
 ]

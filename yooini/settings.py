@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "media",
     "ai",
     "pipelines",
+    "orders",
     "access",
     "dashboard",
     "notifications",
@@ -249,6 +250,7 @@ YOOINI_BUILTIN_WORKFLOW_MODULES = [
     "pipelines.supplier_collect",
     "pipelines.buyma",
     "pipelines.product_sync",
+    "pipelines.order_processing",
 ]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()

@@ -166,7 +166,8 @@ class CoupangClient:
             raise ListingRejected(
                 {"coupang": [message or "not found"]}, status_code=404, conflict="missing"
             )
-        if status >= 400 or payload.get("code") not in ("SUCCESS", None) or not payload:
+        # The product API answers code "SUCCESS", the order API code 200.
+        if status >= 400 or payload.get("code") not in ("SUCCESS", 200, None) or not payload:
             raise ListingRejected(errors_from_message(message, status), status_code=status)
         return payload
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from markets.contract import MarketConfig, MarketKind, Preparer
 
 from .connector import CAPABILITIES, CoupangConnector
+from .orders import orders_build
 
 
 def connector_build(config: MarketConfig) -> CoupangConnector:
@@ -30,4 +31,5 @@ MARKET = MarketKind(
     capabilities=CAPABILITIES,
     connector=connector_build,
     preparer=preparer_load,
+    orders=orders_build,
 )

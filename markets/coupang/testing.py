@@ -329,8 +329,11 @@ SAMPLE_SELLER = {
 
 def sample_market() -> tuple[CoupangContractServer, Callable[[], tuple[dict, dict]]]:
     """The server ``yooini sample --markets coupang`` runs, and how its account is made of it:
-    (settings, credentials) once the server is started."""
-    server = CoupangContractServer()
+    (settings, credentials) once the server is started. It also takes orders (the order-sheet
+    API of ``order_testing``)."""
+    from .order_testing import CoupangOrderServer  # it builds on this module
+
+    server = CoupangOrderServer()
     # A local market answers faster than Coupang's gateway: it allows SAMPLE_RATE calls a
     # second per vendor (and says so in the account's settings), and enforces it.
     server.rate_limit(SAMPLE_RATE, burst=SAMPLE_RATE * 2)

@@ -10,6 +10,7 @@ from markets.contract import MarketKind
 
 from .capabilities import CAPABILITIES
 from .connector import connector_create
+from .orders import orders_build
 
 
 def preparer_load():
@@ -27,4 +28,5 @@ MARKET = MarketKind(
     capabilities=CAPABILITIES,
     connector=connector_create,
     preparer=preparer_load,
+    orders=orders_build,
 )

@@ -581,6 +581,9 @@ def _public(product: dict) -> dict:
 
 def sample_market() -> tuple[NaverContractServer, Callable[[], tuple[dict, dict]]]:
     """The server ``yooini sample --markets smartstore`` runs, and how its account is made of
-    it: (settings, credentials) once the server is started."""
-    server = NaverContractServer()
+    it: (settings, credentials) once the server is started. It also takes orders (the
+    pay-order API of ``order_testing``)."""
+    from .order_testing import NaverOrderServer  # it builds on this module
+
+    server = NaverOrderServer()
     return server, lambda: (server.settings(), server.credentials())

@@ -10,6 +10,15 @@ UNVERIFIED against it):
   ``pageInfo { hasNextPage endCursor }`` and ``edges { node { ... } }``; ``items(keys)`` reads
   given items; ``itemHistories(first, after, dateFrom, kind: OUT_OF_STOCK)`` lists stock-out
   events (``dateFrom`` in epoch seconds).
+- Orders (``suppliers.connectors.purchasing``; shapes UNVERIFIED like the rest):
+  ``createOrder(input: {products: [{itemKey, optionKey, quantity}], recipient: {name,
+  phoneNumber, address, postalCode}, note})`` answers the order ``{key status note}``; a refusal
+  is a GraphQL error whose ``extensions.code`` says why (``OUT_OF_STOCK``, ``INVALID_OPTION``,
+  ``INVALID_INPUT``). ``allOrders(first, after, dateFrom)`` pages the seller's orders,
+  ``order(key)`` reads one with its ``shippingCompany`` and ``trackingNumber``,
+  ``cancelOrder(key)`` cancels one not yet shipped. ``createOrder`` is sent once, never retried
+  by the transport: a timeout leaves the outcome unknown, and the order is looked up by its
+  note instead.
 
 Settings: ``auth_url``, ``graphql_url`` (both default to production; tests point them at
 127.0.0.1), ``page_size`` (100), ``stock_lookback_seconds`` (86400), ``user_type`` ("seller"),
@@ -44,6 +53,7 @@ from suppliers.connectors.contract import (
     short,
 )
 from suppliers.connectors.http_api import RetryPolicy, Transport
+from suppliers.connectors.purchasing import PurchaseOrder, PurchaseRefused, SupplierOrder
 
 AUTH_URL = "https://auth.ownerclan.com/auth"
 GRAPHQL_URL = "https://api.ownerclan.com/v1/graphql"
@@ -70,6 +80,26 @@ OUT_OF_STOCK = """query OutOfStock($first: Int!, $after: String, $dateFrom: Int)
   }
 }"""
 _MAX_HISTORY_PAGES = 100
+_ORDER_FIELDS = "key status note shippingCompany trackingNumber"
+CREATE_ORDER = """mutation CreateOrder($input: OrderInput!) {
+  createOrder(input: $input) { ORDER_FIELDS }
+}""".replace("ORDER_FIELDS", _ORDER_FIELDS)
+ALL_ORDERS = """query AllOrders($first: Int!, $after: String, $dateFrom: Int) {
+  allOrders(first: $first, after: $after, dateFrom: $dateFrom) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { ORDER_FIELDS } }
+  }
+}""".replace("ORDER_FIELDS", _ORDER_FIELDS)
+ORDER = """query Order($key: ID!) { order(key: $key) { ORDER_FIELDS } }""".replace(
+    "ORDER_FIELDS", _ORDER_FIELDS
+)
+CANCEL_ORDER = """mutation CancelOrder($key: ID!) {
+  cancelOrder(key: $key) { ORDER_FIELDS }
+}""".replace("ORDER_FIELDS", _ORDER_FIELDS)
+REFUSALS = frozenset({"OUT_OF_STOCK", "INVALID_OPTION", "INVALID_INPUT", "NOT_CANCELLABLE"})
+# Statuses of an ownerclan order that can still be cancelled (UNVERIFIED names).
+CANCELLABLE = frozenset({"PAID", "PREPARING"})
+_MAX_ORDER_PAGES = 50
 
 
 class OwnerclanConnector(BaseConnector):
@@ -90,6 +120,13 @@ class OwnerclanConnector(BaseConnector):
             secrets=self._secrets,
             rate_limit=settings.get("rate_limit"),
         )
+        # Orders go out once: a retried createOrder after a timeout could buy twice.
+        self._once = Transport(
+            policy=RetryPolicy(
+                timeout_seconds=self._transport.policy.timeout_seconds, max_retries=0
+            ),
+            secrets=self._secrets,
+        )
         self._token: str | None = None
 
     @property
@@ -103,6 +140,7 @@ class OwnerclanConnector(BaseConnector):
 
     def close(self) -> None:
         self._transport.close()
+        self._once.close()
 
     def _secrets(self):
         return (*self.config.secrets(), *((self._token,) if self._token else ()))
@@ -159,6 +197,53 @@ class OwnerclanConnector(BaseConnector):
                 found[key] = StockInfo(available=False, quantity=0, changed_at=events[key])
         return found
 
+    # --- orders (suppliers.connectors.purchasing) --------------------------------------------
+
+    def order_create(self, order: PurchaseOrder) -> SupplierOrder:
+        product = {"itemKey": order.item_key, "quantity": order.quantity}
+        if order.option_key:
+            product["optionKey"] = order.option_key
+        recipient = order.recipient
+        variables = {
+            "input": {
+                "products": [product],
+                "recipient": {
+                    "name": recipient.name,
+                    "phoneNumber": recipient.phone,
+                    "address": recipient.address,
+                    "postalCode": recipient.zip_code,
+                },
+                "note": order.request_key,
+            }
+        }
+        data = self._graphql(CREATE_ORDER, variables, once=True)
+        return _supplier_order((data or {}).get("createOrder"))
+
+    def order_find(self, request_key: str, *, since: int) -> SupplierOrder | None:
+        after = None
+        for _ in range(_MAX_ORDER_PAGES):
+            data = self._graphql(
+                ALL_ORDERS, {"first": self._page_size, "after": after, "dateFrom": since}
+            )
+            connection = (data or {}).get("allOrders") or {}
+            for edge in connection.get("edges") or ():
+                node = (edge or {}).get("node") or {}
+                if node.get("note") == request_key:
+                    return _supplier_order(node)
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage") or info.get("endCursor") in (None, after):
+                return None
+            after = info["endCursor"]
+        raise SourceError(f"ownerclan: more than {_MAX_ORDER_PAGES} pages of orders to search")
+
+    def order_get(self, key: str) -> SupplierOrder | None:
+        node = (self._graphql(ORDER, {"key": key}) or {}).get("order")
+        return _supplier_order(node) if node else None
+
+    def order_cancel(self, key: str) -> SupplierOrder:
+        data = self._graphql(CANCEL_ORDER, {"key": key}, once=True)
+        return _supplier_order((data or {}).get("cancelOrder"))
+
     # --- transport -----------------------------------------------------------------------
 
     def _stock_out_events(self) -> dict[str, str | None]:
@@ -183,17 +268,25 @@ class OwnerclanConnector(BaseConnector):
             after = info["endCursor"]
         return events
 
-    def _graphql(self, query: str, variables: dict[str, Any]) -> Any:
+    def _graphql(self, query: str, variables: dict[str, Any], *, once: bool = False) -> Any:
         fresh = self._token is None
         try:
-            body = self._post(query, variables)
+            body = self._post(query, variables, once=once)
         except AuthError:
             if fresh:
                 raise
-            self._token = None  # expired or revoked: log in again, once
-            body = self._post(query, variables)
+            self._token = None  # expired or revoked (refused, so not done): log in again, once
+            body = self._post(query, variables, once=once)
         if not isinstance(body, dict):
             raise SourceError("ownerclan: GraphQL answer is not an object")
+        codes = {
+            str((e.get("extensions") or {}).get("code") or "")
+            for e in body.get("errors") or ()
+            if isinstance(e, dict)
+        }
+        if codes & REFUSALS:
+            messages = "; ".join(str(e.get("message", e)) for e in body["errors"])
+            raise PurchaseRefused(f"ownerclan refused: {short(messages, 300)}")
         if body.get("errors"):
             messages = "; ".join(
                 str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in body["errors"]
@@ -201,9 +294,10 @@ class OwnerclanConnector(BaseConnector):
             raise SourceError(f"ownerclan GraphQL error: {short(messages, 300)}")
         return body.get("data")
 
-    def _post(self, query: str, variables: dict[str, Any]) -> Any:
+    def _post(self, query: str, variables: dict[str, Any], *, once: bool = False) -> Any:
         headers = {"Authorization": f"Bearer {self._login()}"}
-        return self._transport.post_json(
+        transport = self._once if once else self._transport
+        return transport.post_json(
             self._graphql_url, json={"query": query, "variables": variables}, headers=headers
         )
 
@@ -263,6 +357,20 @@ def _record(node: Any, where: str) -> SupplierRecord | RejectedRow:
     except RecordValueError as exc:
         column = {"source_id": "key", "stock": "options"}.get(exc.field, exc.field)
         return RejectedRow(key, column, None, exc.reason)
+
+
+def _supplier_order(node: Any) -> SupplierOrder:
+    if not isinstance(node, dict) or not node.get("key"):
+        raise SourceError("ownerclan: the order answer has no key")
+    status = str(node.get("status") or "")
+    return SupplierOrder(
+        key=str(node["key"]),
+        status=status,
+        note=str(node.get("note") or ""),
+        tracking_company=str(node.get("shippingCompany") or ""),
+        tracking_number=str(node.get("trackingNumber") or ""),
+        cancellable=status in CANCELLABLE,
+    )
 
 
 def _option(option: dict) -> SupplierOption:

@@ -7,7 +7,12 @@ sends the wrong header, version or variable fails here as it would in production
 - ``RestApi``: bearer token (401 otherwise), page or cursor pagination, ``updated_since``, and
   a fault plan (by default 429 with ``Retry-After`` once, then 503 once); also serves files.
 - ``OwnerclanApi``: ``POST /auth`` returns an HS256 JWT as plain text; ``POST /v1/graphql``
-  verifies it (signature and expiry), answers ``allItems``, ``items`` and ``itemHistories``.
+  verifies it (signature and expiry), answers ``allItems``, ``items`` and ``itemHistories``,
+  and takes orders: ``createOrder`` (item and option known, stock enough, a full recipient,
+  else an error with ``extensions.code``), ``allOrders``, ``order(key)``, ``cancelOrder`` (only
+  before shipping). ``purchases`` counts orders per note (``duplicates`` beyond one);
+  ``lose_answers(n)`` takes the next orders but answers only after ``stall_seconds``;
+  ``order_delay`` holds every createOrder answer that long (a window to kill a client in).
 - ``DomeggookApi``: ``GET /ssl/api/`` checks ``aid``, ``mode``, ``ver``, ``om`` and ``market`` and
   answers errors the way domeggook does (HTTP 200 with an ``errors`` object).
 
@@ -25,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -218,10 +223,30 @@ class OwnerclanApi(LocalServer):
         self.secret = os.urandom(32)
         self.logins = 0
         self.rejected_tokens = 0
+        self.orders: dict[str, dict] = {}
+        self.purchases: Counter[str] = Counter()
+        self.stall_seconds = 3.0
+        self.order_delay = 0.0
+        self._lose = 0
 
     def rotate_secret(self) -> None:
         """Invalidate every token issued so far (as a password change or expiry would)."""
         self.secret = os.urandom(32)
+
+    @property
+    def duplicates(self) -> int:
+        with self.lock:
+            return sum(n - 1 for n in self.purchases.values() if n > 1)
+
+    def lose_answers(self, times: int = 1) -> None:
+        with self.lock:
+            self._lose += times
+
+    def ship(self, key: str, company: str = "CJGLS", number: str = "640012345678") -> None:
+        with self.lock:
+            self.orders[key].update(
+                status="SHIPPED", shippingCompany=company, trackingNumber=number
+            )
 
     def handle(self, request: _Handler):
         path = urlsplit(request.path).path
@@ -277,6 +302,19 @@ class OwnerclanApi(LocalServer):
             query, variables = body["query"], body.get("variables") or {}
         except (ValueError, KeyError, TypeError):
             return _json(400, {"errors": [{"message": "body must be {query, variables}"}]})
+        if re.search(r"\bcreateOrder\s*\(", query):
+            return self._create_order(variables)
+        if re.search(r"\bcancelOrder\s*\(", query):
+            return self._cancel_order(variables)
+        if re.search(r"\ballOrders\s*\(", query):
+            since = variables.get("dateFrom") or 0
+            with self.lock:
+                held = [dict(o) for o in self.orders.values() if o["createdAt"] >= since]
+            return self._connection(query, variables, "allOrders", held)
+        if re.search(r"\border\s*\(", query):
+            with self.lock:
+                held = self.orders.get(str(variables.get("key")))
+            return _json(200, {"data": {"order": dict(held) if held else None}})
         if re.search(r"\ballItems\s*\(", query):
             return self._connection(query, variables, "allItems", self.items)
         if re.search(r"\bitemHistories\s*\(", query):
@@ -292,6 +330,71 @@ class OwnerclanApi(LocalServer):
             by_key = {item["key"]: item for item in self.items}
             return _json(200, {"data": {"items": [by_key[k] for k in keys if k in by_key]}})
         return _json(200, {"errors": [{"message": "unknown query"}]})
+
+    def _create_order(self, variables: dict):
+        data = variables.get("input") if isinstance(variables.get("input"), dict) else {}
+        problem = self._order_problem(data)
+        if problem:
+            code, message = problem
+            return _json(200, {"errors": [{"message": message, "extensions": {"code": code}}]})
+        with self.lock:
+            key = f"OC{len(self.orders) + 1:08d}"
+            product = data["products"][0]
+            self.orders[key] = {
+                "key": key,
+                "status": "PAID",
+                "note": str(data.get("note") or ""),
+                "itemKey": product["itemKey"],
+                "quantity": product["quantity"],
+                "shippingCompany": None,
+                "trackingNumber": None,
+                "createdAt": int(time.time()),
+            }
+            self.purchases[self.orders[key]["note"]] += 1
+            lose, self._lose = self._lose > 0, max(0, self._lose - 1)
+            answer = {k: v for k, v in self.orders[key].items() if k != "createdAt"}
+        if lose:
+            time.sleep(self.stall_seconds)
+        elif self.order_delay:
+            time.sleep(self.order_delay)
+        return _json(200, {"data": {"createOrder": answer}})
+
+    def _order_problem(self, data: dict) -> tuple[str, str] | None:
+        products = data.get("products")
+        if not isinstance(products, list) or len(products) != 1:
+            return "INVALID_INPUT", "products: exactly one product per order here"
+        product = products[0] if isinstance(products[0], dict) else {}
+        recipient = data.get("recipient") if isinstance(data.get("recipient"), dict) else {}
+        missing = [
+            k for k in ("name", "phoneNumber", "address", "postalCode") if not recipient.get(k)
+        ]
+        if missing:
+            return "INVALID_INPUT", f"recipient: {', '.join(missing)} required"
+        item = next((i for i in self.items if i["key"] == product.get("itemKey")), None)
+        if item is None:
+            return "INVALID_INPUT", f"itemKey: no item {product.get('itemKey')!r}"
+        quantity = product.get("quantity")
+        if not isinstance(quantity, int) or quantity < 1:
+            return "INVALID_INPUT", "quantity: 1 or more"
+        options = item.get("options") or []
+        if options:
+            option = next((o for o in options if o.get("key") == product.get("optionKey")), None)
+            if option is None:
+                return "INVALID_OPTION", f"optionKey: not an option of item {item['key']}"
+            if int(option.get("quantity") or 0) < quantity:
+                return "OUT_OF_STOCK", f"option {option['key']} has {option.get('quantity')} left"
+        return None
+
+    def _cancel_order(self, variables: dict):
+        with self.lock:
+            held = self.orders.get(str(variables.get("key")))
+            if held is None or held["status"] not in ("PAID", "PREPARING"):
+                message = "order cannot be cancelled" if held else "no such order"
+                code = {"extensions": {"code": "NOT_CANCELLABLE"}}
+                return _json(200, {"errors": [{"message": message, **code}]})
+            held["status"] = "CANCELLED"
+            answer = {k: v for k, v in held.items() if k != "createdAt"}
+        return _json(200, {"data": {"cancelOrder": answer}})
 
     def _connection(self, query: str, variables: dict, field: str, nodes: list):
         if not all(word in query for word in ("pageInfo", "hasNextPage", "endCursor", "edges")):

@@ -14,6 +14,7 @@ from orchestrator.console import console, print_summary, run_with_progress
 from orchestrator.management.base import EngineCommand, add_run_options
 from orchestrator.services.batches import BatchConflict, batch_start
 from pipelines.sample.markets import MARKETS, markets_served
+from pipelines.sample.orders import orders_place
 from pipelines.sample_run import (
     ACCOUNT,
     UNITS,
@@ -51,6 +52,14 @@ class Command(EngineCommand):
             help=f"list live on these markets' local contract servers instead ({','.join(MARKETS)}"
             "), with product_sync: the code path of real accounts",
         )
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=0,
+            metavar="N",
+            help="with --markets: then have the markets that take orders place N orders on the "
+            "listed products, and run order_processing on them",
+        )
         add_run_options(parser)
 
     def handle(self, *args, **opts):
@@ -76,6 +85,8 @@ class Command(EngineCommand):
                 raise CommandError("--reprice must be a share in (0, 1], e.g. 0.05")
             state.reprices.append(opts["reprice"])
         kinds = _markets(opts["markets"])
+        if opts["orders"] and not kinds:
+            raise CommandError("--orders needs --markets: orders are placed on the live markets")
         catalog = state.catalog()
         port = state.free_port()
         state.save(path)
@@ -117,10 +128,29 @@ class Command(EngineCommand):
                 concurrency=opts["concurrency"],
                 quiet=opts["quiet"],
             )
+            if opts["orders"] and batch.status == "COMPLETED":
+                print_summary(batch)
+                batch = run_orders(served, accounts, opts)
         print_summary(batch)
         print_stage_table(batch)
         print_outputs(batch, accounts=accounts)
         sys.exit(0 if batch.status == "COMPLETED" else 1)
+
+
+def run_orders(served, accounts, opts):
+    """Buyers order on the served markets, then order_processing runs while they are up."""
+    taking = orders_place(served, accounts, opts["orders"])
+    console.print(
+        f"{opts['orders']} order(s) placed on {', '.join(taking.values()) or 'no account'}"
+        " (markets taking orders here: coupang, smartstore)"
+    )
+    started = batch_start("order_processing", params={"account": ",".join(taking.values())})
+    return run_with_progress(
+        started.batch.id,
+        executor=opts["executor"],
+        concurrency=opts["concurrency"],
+        quiet=opts["quiet"],
+    )
 
 
 def _markets(value: str | None) -> list[str]:

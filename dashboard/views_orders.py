@@ -1,0 +1,97 @@
+"""The order pages: every order line with its status per market, filtered and searched, and a
+line's page with its timeline, its requests, its purchase and (for operators) a form to enter
+the tracking number. Viewers see the buyer masked; operators and admins in full."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from access.decorators import role_required
+from access.roles import Role, has_role
+from orders.models import LineStatus, OrderLine
+from orders.processing import tracking_set
+from orders.selectors import line_document, order_lines, with_history
+
+from .views_data import _without_page
+
+PAGE_SIZE = 50
+FILTERS = ("q", "market", "account", "status")
+
+
+@require_GET
+def order_list(request):
+    selected = {k: (request.GET.get(k) or "").strip()[:100] for k in FILTERS}
+    if selected["status"] not in LineStatus.values:
+        selected["status"] = ""
+    lines = order_lines(
+        market=selected["market"] or None,
+        account=selected["account"] or None,
+        status=selected["status"] or None,
+        search=selected["q"] or None,
+    ).select_related("purchase")
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    reveal = has_role(request.user, Role.OPERATOR)
+    rows = [line_document(line, reveal=reveal, history=False) for line in page]
+    counts = {}
+    for market, status in OrderLine.objects.values_list("account__market", "status"):
+        counts.setdefault(market, {}).setdefault(status, 0)
+        counts[market][status] += 1
+    return render(
+        request,
+        "dashboard/orders/order_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "selected": selected,
+            "statuses": LineStatus.choices,
+            "markets": sorted(counts),
+            "counts": [
+                (market, [(s, counts[market].get(s, 0)) for s in LineStatus.values])
+                for market in sorted(counts)
+            ],
+            "status_names": LineStatus.values,
+            "filters": _without_page(request.GET),
+        },
+    )
+
+
+def _line(pk: int) -> OrderLine:
+    line = with_history(OrderLine.objects.select_related("order", "account")).filter(pk=pk).first()
+    if line is None:
+        raise Http404(_("No such order line."))
+    return line
+
+
+@require_GET
+def order_detail(request, pk: int):
+    line = _line(pk)
+    document = line_document(line, reveal=has_role(request.user, Role.OPERATOR))
+    return render(
+        request,
+        "dashboard/orders/order_detail.html",
+        {"line": document, "can_enter_tracking": line.status == LineStatus.PURCHASED},
+    )
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def order_tracking(request, pk: int):
+    line = _line(pk)
+    company = (request.POST.get("company") or "").strip()[:30]
+    number = (request.POST.get("number") or "").strip()[:40]
+    if line.status != LineStatus.PURCHASED:
+        messages.error(request, _("Only a purchased line takes a tracking number."))
+    elif not company or not number.replace("-", "").isalnum() or len(number) < 6:
+        messages.error(
+            request,
+            _("Enter the parcel company and a tracking number of 6 or more letters or digits."),
+        )
+    else:
+        tracking_set(line, company, number, source="person")
+        messages.success(request, _("Tracking number saved: the next run sends it to the market."))
+    return redirect("dashboard:order", pk=pk)
