@@ -40,6 +40,8 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from yooini.run_settings import run_setting
+
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_TIMEOUT = 20.0
@@ -80,8 +82,9 @@ class FetchConfig:
 
 
 def fetch_config() -> FetchConfig:
-    """The limits from settings (read on every call, so tests can override them)."""
-    allowed = getattr(settings, "YOOINI_MEDIA_ALLOWED_HOSTS", ()) or ()
+    """The limits from settings (read on every call, so tests can override them); the allowed
+    hosts may be the running batch's own (``yooini.run_settings``)."""
+    allowed = run_setting("YOOINI_MEDIA_ALLOWED_HOSTS", ()) or ()
     if isinstance(allowed, str):
         allowed = [part for part in allowed.split(",")]
     return FetchConfig(

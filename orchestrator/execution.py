@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from yooini.run_settings import run_settings_applied
+
 from .core.clock import Clock, get_clock
 from .core.workflow import registry
 
@@ -36,6 +38,7 @@ class Claim:
     checkpoint: Any = None
     deadline_at: datetime | None = None
     owner: str = ""  # who holds the lease: the claiming runner, or the worker that adopted it
+    settings: dict[str, Any] = field(default_factory=dict)  # the batch's run settings
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     except (KeyError, UnknownStage) as exc:
         return _failure(claim, exc, retryable=False, started=started, ctx=ctx)
     try:
-        returned = stage.fn(ctx, claim.partition)
+        with run_settings_applied(claim.settings):
+            returned = stage.fn(ctx, claim.partition)
     except Exception as exc:  # a stage's failure is data, recorded against its cell
         retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))
         return _failure(claim, exc, retryable=retryable, started=started, ctx=ctx)
