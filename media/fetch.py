@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -224,6 +225,15 @@ def _client(config: FetchConfig) -> httpx.Client:
             )
             _clients[config.allowed_hosts] = client
         return client
+
+
+_URL_IN_TEXT = re.compile(r"\b(https?://[^/\s?#]+)[^\s]*")
+
+
+def reason_general(reason: str) -> str:
+    """A download's reason with each URL cut to its scheme and host, so failures of one
+    cause read the same whichever image they hit (``HTTP 404 Not Found from https://cdn``)."""
+    return _URL_IN_TEXT.sub(r"\1", reason)
 
 
 def url_check(url: object) -> str:

@@ -14,6 +14,7 @@ from yooini.run_settings import run_settings_checked
 
 from ..core.clock import get_clock
 from ..core.workflow import Workflow, registry
+from ..item_errors import batch_item_errors, item_errors_totals
 from ..models import FINISHED_BATCH, Batch, BatchStatus, CellStatus, Event, StageRun, lock_dispatch
 from .events import NewEvent, events_emit
 from .resources import resources_ensure
@@ -346,7 +347,8 @@ def batch_close_if_finished(batch_id: str) -> Batch | None:
         items = StageRun.objects.filter(batch=batch).aggregate(n=Sum("item_count"))["n"] or 0
         batch.status = final
         batch.finished_at = now
-        batch.totals = {**counts, "items": items}
+        item_errors = item_errors_totals(batch_item_errors(batch.id))
+        batch.totals = {**counts, "items": items, **item_errors}
         batch.save(update_fields=["status", "finished_at", "totals"])
         events_emit(
             [
