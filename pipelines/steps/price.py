@@ -50,7 +50,7 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
 def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketAccount]) -> dict:
     """Decide the price of ``rows`` (products with facts) on every account and save what
     changed on their market rows. Returns counts: items, price_changed, failed,
-    search_requests; and ``item_errors``: the failed products by reason."""
+    search_requests; and ``item_errors``: by reason, the products left without any price."""
     book = pricing_rules_load()
     today = get_clock().now().date()
     counts: dict[str, Any] = {"items": 0, "price_changed": 0, "failed": 0, "search_requests": 0}
@@ -87,7 +87,10 @@ def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketA
                 state.errors["price"] = str(exc)
                 dirty.append(state)
                 counts["failed"] += 1
-                reasons[str(exc)] += 1
+                if state.price is None:
+                    # A failed item: no price to list it at. One that keeps its last price is
+                    # not (its stock still goes out with the register stage).
+                    reasons[str(exc)] += 1
                 continue
             rule = book.rule_for(market=account.market, supplier=row.supplier, brand=brand)
             record = decision_record(

@@ -288,3 +288,26 @@ def test_a_partition_whose_every_image_fails_is_not_green(sample, capsys):
     event = Event.objects.get(correlation_id=batch.id, type="batch.completed_with_errors")
     body = message_for(event.type, event.payload, batch_id=batch.id, workflow="buyma").body
     assert body.count(reason) == 1 and f"- image: {products.count()}: {reason}" in body
+
+
+def test_products_left_without_a_price_fail_the_price_cell_but_kept_prices_do_not(sample):
+    """Without any pricing rule nothing can be priced: a first run's price cells fail (no
+    product has a price to keep). Once priced, the same missing rule keeps every last price:
+    those are not failed items, so register still runs and the batch completes."""
+    first = run()
+    assert first.status == "COMPLETED"
+    PricingRule.objects.filter(market="buyma").update(enabled=False)
+    again = run(mode="partial")
+    assert again.status == "COMPLETED", again.totals
+    assert results(again, "price")["failed"] > 0 and "failed_items" not in again.totals
+
+    MarketProduct.objects.update(price=None, price_decision=None)
+    blocked = run(mode="partial")
+    assert blocked.status == "COMPLETED_WITH_ERRORS"
+    price_cells = StageRun.objects.filter(batch=blocked, stage="price")
+    assert {c.error_type for c in price_cells} == {"ItemFailuresExceeded"}
+    groups = blocked.totals["item_errors"]
+    assert {g["stage"] for g in groups} == {"price"}
+    assert sum(g["count"] for g in groups) == blocked.totals["failed_items"] > 0
+    assert all("no enabled" in g["reason"] for g in groups), groups
+    assert not StageRun.objects.filter(batch=blocked, stage="register", status="DONE").exists()
