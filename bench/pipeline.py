@@ -1,7 +1,8 @@
 """Pipeline benchmark: the ``buyma`` workflow end to end on the sample, as a user runs it.
 
     .venv/bin/python bench/pipeline.py [--databases sqlite,postgres] [--products 10000]
-        [--reprice 0.05] [--executor threads] [--concurrency 4] [--markets 4]
+        [--reprice 0.05] [--executor threads[,celery]] [--workers 1,2] [--concurrency 4]
+        [--markets 4] [--broker redis://127.0.0.1:6379/0]
 
 Per database, on a fresh one (a temporary SQLite file; a PostgreSQL database created through
 ``--postgres-url`` and dropped afterwards), in child processes exactly as a user would type
@@ -17,6 +18,12 @@ one live against its local contract server (``yooini sample --markets ...``).
 ``--plain-intents`` runs the same commands with the record written before each market call
 committed plainly instead of synced to disk (``bench/plain_intents.py``), to measure what the
 durable record costs.
+
+``--executor threads,celery --workers 1,2`` measures each executor in turn, each on a fresh
+database: threads in the command's own process, then Celery with 1 and then 2 ``yooini
+worker`` processes (``--worker-concurrency`` pool processes each, default 1), started before
+the run on a private queue of ``--broker`` and stopped after it; the report is keyed by
+``threads``, ``celery-1``, ``celery-2``.
 """
 
 from __future__ import annotations
@@ -24,10 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from databases import CREATORS
@@ -55,7 +64,16 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--reprice", type=float, default=0.05)
-    parser.add_argument("--executor", default="threads", choices=["inline", "threads"])
+    parser.add_argument(
+        "--executor", default="threads", help="inline, threads, celery, or several: threads,celery"
+    )
+    parser.add_argument(
+        "--workers", default="1", help="with celery: worker processes per run, e.g. 1,2"
+    )
+    parser.add_argument("--worker-concurrency", type=int, default=1)
+    parser.add_argument(
+        "--broker", default=os.environ.get("YOOINI_BROKER_URL", "redis://127.0.0.1:6379/0")
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument(
         "--markets", type=int, default=0, help="list live on the first N markets (1-4)"
@@ -72,6 +90,7 @@ def main() -> int:
         "--mariadb-url", default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL)
     )
     args = parser.parse_args()
+    setups = executor_setups(parser, args)
     report = {
         "products": args.products,
         "reprice": args.reprice,
@@ -81,13 +100,42 @@ def main() -> int:
         "databases": {},
     }
     for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        print(f"[pipeline] {name}", file=sys.stderr)
-        report["databases"][name] = run_database(name, args)
+        if len(setups) == 1:
+            print(f"[pipeline] {name}", file=sys.stderr)
+            report["databases"][name] = run_database(name, args, *setups[0][1:])
+            continue
+        report["databases"][name] = {}
+        for label, executor, workers in setups:
+            print(f"[pipeline] {name} {label}", file=sys.stderr)
+            report["databases"][name][label] = run_database(name, args, executor, workers)
     print(json.dumps(report, indent=2))
     return 0
 
 
-def run_database(name: str, args: argparse.Namespace) -> dict:
+def executor_setups(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> list[tuple[str, str, int]]:
+    """(label, executor, worker processes) per measured setup, in the order asked."""
+    setups = []
+    for executor in [e.strip() for e in args.executor.split(",") if e.strip()]:
+        if executor not in ("inline", "threads", "celery"):
+            parser.error(f"--executor: unknown executor {executor!r} (inline, threads, celery)")
+        if executor != "celery":
+            setups.append((executor, executor, 0))
+            continue
+        try:
+            counts = [int(n) for n in args.workers.split(",") if n.strip()]
+        except ValueError:
+            parser.error(f"--workers: a list of numbers, e.g. 1,2; not {args.workers!r}")
+        if not counts or min(counts) < 1:
+            parser.error("--workers: at least one worker process per run")
+        setups += [(f"celery-{n}", "celery", n) for n in counts]
+    if not setups:
+        parser.error("--executor: name at least one executor")
+    return setups
+
+
+def run_database(name: str, args: argparse.Namespace, executor: str, workers: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="yooini-bench-pipeline-") as tmp:
         env = {
             **os.environ,
@@ -102,14 +150,20 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
         else:
             admin = args.postgres_url if name == "postgres" else args.mariadb_url
             env["DATABASE_URL"], drop = CREATORS[name](admin, "yooini_bench_pipeline")
+        if executor == "celery":
+            # A private queue: workers of anything else on this broker never take our runs.
+            env["YOOINI_BROKER_URL"] = args.broker
+            env["YOOINI_CELERY_QUEUE"] = f"yooini-bench-{uuid.uuid4().hex[:10]}"
+        cli = [sys.executable, "-m", "yooini.cli"]
+        if args.plain_intents:  # every process that publishes: the command and its workers
+            cli = [sys.executable, str(ROOT / "bench" / "plain_intents.py")]
+        started: list[subprocess.Popen] = []
         try:
-            cli = [sys.executable, "-m", "yooini.cli"]
-            if args.plain_intents:
-                cli = [sys.executable, str(ROOT / "bench" / "plain_intents.py")]
-            run_opts = ["--executor", args.executor, "--concurrency", str(args.concurrency)]
+            run_opts = ["--executor", executor, "--concurrency", str(args.concurrency)]
             if args.markets:
                 run_opts += ["--markets", ",".join(MARKETS[: args.markets])]
             measured(cli + ["migrate", "-v", "0"], env)
+            started = workers_start(cli, env, Path(tmp), workers, args.worker_concurrency)
             full = measured(
                 cli + ["sample", "--products", str(args.products), "--quiet", *run_opts], env
             )
@@ -121,10 +175,57 @@ def run_database(name: str, args: argparse.Namespace) -> dict:
                 env,
             )
             partial["stages"] = figures(env)
-            return {"full": full, "partial": partial, "met": met(full, partial)}
+            report = {"full": full, "partial": partial, "met": met(full, partial)}
+            if workers:
+                report["workers"] = {"processes": workers, "pool": args.worker_concurrency}
+            return report
         finally:
+            workers_stop(started)
             if drop is not None:
                 drop()
+
+
+def workers_start(
+    cli: list[str], env: dict[str, str], tmp: Path, count: int, concurrency: int
+) -> list[subprocess.Popen]:
+    """``count`` ``yooini worker`` processes, each ready (consuming) before this returns."""
+    started = []
+    for n in range(1, count + 1):
+        log = tmp / f"worker{n}.log"
+        command = cli + ["worker", "--concurrency", str(concurrency), "--hostname", f"bench{n}@%h"]
+        with open(log, "w") as out:
+            started.append(
+                subprocess.Popen(
+                    command,
+                    env={**env, "YOOINI_LOG_LEVEL": "INFO"},
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+    for n, worker in enumerate(started, start=1):
+        log = tmp / f"worker{n}.log"
+        until = time.monotonic() + 60
+        while " ready." not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > until:
+                workers_stop(started)
+                raise RuntimeError(f"worker {n} did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.1)
+    return started
+
+
+def workers_stop(started: list[subprocess.Popen]) -> None:
+    """Warm shutdown (SIGTERM to each worker's process group), then SIGKILL if it lingers."""
+    for worker in started:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+    for worker in started:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
 
 
 def measured(command: list[str], env: dict[str, str]) -> dict:

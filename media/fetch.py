@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -39,6 +40,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 from django.conf import settings
+
+from yooini.run_settings import run_setting
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -80,8 +83,9 @@ class FetchConfig:
 
 
 def fetch_config() -> FetchConfig:
-    """The limits from settings (read on every call, so tests can override them)."""
-    allowed = getattr(settings, "YOOINI_MEDIA_ALLOWED_HOSTS", ()) or ()
+    """The limits from settings (read on every call, so tests can override them); the allowed
+    hosts may be the running batch's own (``yooini.run_settings``)."""
+    allowed = run_setting("YOOINI_MEDIA_ALLOWED_HOSTS", ()) or ()
     if isinstance(allowed, str):
         allowed = [part for part in allowed.split(",")]
     return FetchConfig(
@@ -221,6 +225,15 @@ def _client(config: FetchConfig) -> httpx.Client:
             )
             _clients[config.allowed_hosts] = client
         return client
+
+
+_URL_IN_TEXT = re.compile(r"\b(https?://[^/\s?#]+)[^\s]*")
+
+
+def reason_general(reason: str) -> str:
+    """A download's reason with each URL cut to its scheme and host, so failures of one
+    cause read the same whichever image they hit (``HTTP 404 Not Found from https://cdn``)."""
+    return _URL_IN_TEXT.sub(r"\1", reason)
 
 
 def url_check(url: object) -> str:

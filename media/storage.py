@@ -35,6 +35,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from yooini.extras import extra_import
+from yooini.run_settings import run_setting
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -307,9 +308,10 @@ _storages_lock = threading.Lock()
 
 
 def storage_get() -> Storage:
-    """The configured store (built once per distinct configuration)."""
+    """The configured store (built once per distinct configuration); the public URL may be the
+    running batch's own (``yooini.run_settings``)."""
     kind = str(getattr(settings, "YOOINI_MEDIA_STORAGE", "local") or "local").lower()
-    public = str(getattr(settings, "YOOINI_MEDIA_PUBLIC_URL", "") or "")
+    public = str(run_setting("YOOINI_MEDIA_PUBLIC_URL", "") or "")
     if kind == "local":
         config: tuple = ("local", str(media_root()), public)
     elif kind == "s3":

@@ -22,6 +22,8 @@ from .models import (
 # Cell statuses in the order people read them; anything else follows, by name.
 STATUS_ORDER = ("DONE", "ERROR", "BLOCKED", "SKIPPED", "CANCELLED", "PENDING", "RUNNING")
 PREFIX = "[yooini]"
+# Keys of a batch's totals that are not cells by status.
+NOT_CELL_COUNTS = ("items", "failed_items", "item_errors")
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,32 @@ def batch_link(batch_id: str) -> str:
 
 def totals_line(totals: dict[str, Any]) -> str:
     """``DONE 5, ERROR 1, BLOCKED 2; items 120`` from a batch's totals."""
-    counts = {k: v for k, v in totals.items() if k != "items" and v}
+    counts = {
+        k: v for k, v in totals.items() if k not in NOT_CELL_COUNTS and isinstance(v, int) and v
+    }
     ordered = [s for s in STATUS_ORDER if s in counts] + sorted(set(counts) - set(STATUS_ORDER))
     cells = ", ".join(f"{status} {counts[status]}" for status in ordered) or "-"
     return _("cells: %(cells)s; items: %(items)s") % {
         "cells": cells,
         "items": totals.get("items", 0),
     }
+
+
+def item_errors_text(totals: dict[str, Any]) -> list[str]:
+    """How many items failed and why, each reason once with its count (from the totals)."""
+    failed = totals.get("failed_items")
+    if not failed:
+        return []
+    groups = [g for g in totals.get("item_errors") or () if isinstance(g, dict)]
+    lines = [_("Items failed: %(count)s, by stage and reason:") % {"count": failed}]
+    lines += [
+        _("- %(stage)s: %(count)s: %(reason)s")
+        % {"stage": g.get("stage", "?"), "count": g.get("count", "?"), "reason": g.get("reason")}
+        for g in groups[:10]
+    ]
+    if len(groups) > 10:
+        lines.append(_("- and %(count)s more reasons") % {"count": len(groups) - 10})
+    return lines
 
 
 def message_for(
@@ -66,6 +87,7 @@ def message_for(
         lines = [
             _("%(where)s ended %(status)s.") % {"where": where, "status": status},
             totals_line(payload.get("totals") or {}),
+            *item_errors_text(payload.get("totals") or {}),
         ]
     elif event_type == BREAKER_OPEN:
         resource = payload.get("resource", "?")

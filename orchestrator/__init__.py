@@ -5,6 +5,7 @@ imported before Django is set up.
 """
 
 from .core.breaker import BreakerPolicy
+from .core.items import NEVER_FAIL, ItemFailures
 from .core.ratelimit import RateLimit
 from .core.retry import NO_RETRY, Retry
 from .core.schedule import ScheduleSpec
@@ -12,9 +13,11 @@ from .core.workflow import ALL, SINGLE_PARTITION, Resource, Stage, Workflow, reg
 
 __all__ = [
     "ALL",
+    "NEVER_FAIL",
     "NO_RETRY",
     "SINGLE_PARTITION",
     "BreakerPolicy",
+    "ItemFailures",
     "RateLimit",
     "Resource",
     "Retry",

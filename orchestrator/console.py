@@ -9,10 +9,13 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .core.items import ItemFailuresExceeded
 from .executors import executor_create
+from .item_errors import batch_item_errors, item_errors_lines
 from .models import Batch, CellStatus, StageRun
 from .runner import Runner
 from .selectors import stage_counts
@@ -91,11 +94,23 @@ def print_summary(batch: Batch) -> None:
     console.print(table)
     errors = StageRun.objects.filter(batch_id=batch.id, status=CellStatus.ERROR).order_by("id")
     for cell in errors[:10]:
+        error = cell.error
+        if cell.error_type == ItemFailuresExceeded.__name__:
+            # "ItemFailuresExceeded: all 12 items failed: <reasons>": the reasons follow, grouped.
+            error = error.split(": ", 2)[1] + " (reasons below)"
         console.print(
-            f"[red]ERROR[/] {cell.partition} / {cell.stage} (attempt {cell.attempt}): {cell.error}"
+            f"[red]ERROR[/] {cell.partition} / {cell.stage} (attempt {cell.attempt}): "
+            f"{escape(error)}"
         )
     if errors.count() > 10:
         console.print(f"... and {errors.count() - 10} more (yooini status {batch.id} --json)")
+    groups = batch_item_errors(batch.id)
+    if groups:
+        console.print(
+            f"[yellow]items failed[/] {sum(g.count for g in groups)}, by stage and reason:"
+        )
+        for line in item_errors_lines(groups):
+            console.print(f"  {escape(line)}")
 
 
 def print_grid(batch: Batch, *, limit: int) -> None:

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from yooini.run_settings import run_settings_applied
+
 from .core.clock import Clock, get_clock
+from .core.items import (
+    RESULT_KEY,
+    ItemFailuresExceeded,
+    item_errors_merged,
+    item_errors_of,
+    reason_key,
+)
 from .core.workflow import registry
 
 log = logging.getLogger("yooini.stage")
@@ -36,6 +45,7 @@ class Claim:
     checkpoint: Any = None
     deadline_at: datetime | None = None
     owner: str = ""  # who holds the lease: the claiming runner, or the worker that adopted it
+    settings: dict[str, Any] = field(default_factory=dict)  # the batch's run settings
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class StageContext:
     items: int = 0
     log: logging.Logger = field(default=log)
     _events: list[EmittedEvent] = field(default_factory=list)
+    _item_errors: dict[str, int] = field(default_factory=dict)
 
     @property
     def correlation_id(self) -> str:
@@ -95,6 +106,12 @@ class StageContext:
 
     def add_items(self, count: int = 1) -> None:
         self.items += count
+
+    def item_failed(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` items that failed for ``reason`` (kept in the result's
+        ``item_errors``; the stage's ``ItemFailures`` decides whether the cell fails)."""
+        key = reason_key(reason)
+        self._item_errors[key] = self._item_errors.get(key, 0) + count
 
     def emit(self, event_type: str, payload: dict[str, Any] | None = None) -> None:
         """Publish an event with this stage run's result (written when the outcome is recorded)."""
@@ -139,11 +156,30 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     except (KeyError, UnknownStage) as exc:
         return _failure(claim, exc, retryable=False, started=started, ctx=ctx)
     try:
-        returned = stage.fn(ctx, claim.partition)
+        with run_settings_applied(claim.settings):
+            returned = stage.fn(ctx, claim.partition)
     except Exception as exc:  # a stage's failure is data, recorded against its cell
         retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))
         return _failure(claim, exc, retryable=retryable, started=started, ctx=ctx)
     items, result = _split_result(returned, ctx.items)
+    if ctx._item_errors or item_errors_of(result):
+        errors = item_errors_merged(item_errors_of(result), ctx._item_errors)
+        result = {**(result or {}), RESULT_KEY: errors}
+        why = stage.item_failures.verdict(items, errors)
+        if why is not None:
+            # Not retried: the stage did its work and recorded each failed item, which the
+            # next run tries again; the same call now would most likely fail the same way.
+            return Outcome(
+                claim=claim,
+                ok=False,
+                items=items,
+                result=result,
+                error=f"{ItemFailuresExceeded.__name__}: {why}"[:4000],
+                error_type=ItemFailuresExceeded.__name__,
+                retryable=False,
+                duration=time.perf_counter() - started,
+                events=tuple(ctx._events),
+            )
     return Outcome(
         claim=claim,
         ok=True,

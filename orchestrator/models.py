@@ -38,6 +38,9 @@ class Batch(models.Model):
     workflow_version = models.CharField(max_length=32)
     mode = models.CharField(max_length=50)
     params = models.JSONField(default=dict, blank=True)
+    # Run-scoped settings (``yooini.run_settings``) applied around each of its stage runs, in
+    # whichever process runs them.
+    settings = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=32, choices=BatchStatus.choices, default=BatchStatus.RUNNING
     )

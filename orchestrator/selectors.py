@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count
 
 from .core.workflow import registry
+from .item_errors import batch_item_errors
 from .models import Batch, Event, Schedule, StageRun
 
 
@@ -59,6 +60,7 @@ def batch_document(batch_id: str, *, with_cells: bool = True) -> dict[str, Any]:
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
         "counts": counts,
         "stages": [{"stage": stage, "counts": c} for stage, c in per_stage.items()],
+        "item_errors": [group.as_dict() for group in batch_item_errors(batch.id)],
     }
     if with_cells:
         doc["cells"] = [

@@ -211,6 +211,18 @@ def sample_configure(base_url: str, brands: list[str]) -> None:
     market_account_save(account=account)
 
 
+def sample_run_settings(port: int, base_url: str) -> dict:
+    """What the sample's batch carries to every process that runs its stages (a Celery worker
+    started before the run too): the sample server is on loopback, which the image fetcher
+    refuses by default (SSRF guard), so exactly that server is allowed; and listings need
+    http(s) image URLs, so without a configured public URL the sample server serves the
+    stored images."""
+    run = {"YOOINI_MEDIA_ALLOWED_HOSTS": [f"127.0.0.1:{port}"]}
+    if not settings.YOOINI_MEDIA_PUBLIC_URL and settings.YOOINI_MEDIA_STORAGE == "local":
+        run["YOOINI_MEDIA_PUBLIC_URL"] = f"{base_url}/media/"
+    return run
+
+
 def _supplier(name: str, kind: str, wanted: dict) -> Supplier:
     supplier = Supplier.objects.filter(name=name).first()
     if supplier is None:

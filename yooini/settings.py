@@ -283,6 +283,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # first encrypts, all decrypt). Only from the environment, never a default: without it,
 # storing or reading credentials fails with an error naming this variable.
 YOOINI_CREDENTIALS_KEY = os.environ.get("YOOINI_CREDENTIALS_KEY", "")
+# ... except the key `yooini sample` made for its own live accounts when none was set: read
+# here, so every process on this var directory (its Celery workers too) opens them. A worker
+# on another machine needs the variable; a key is never kept in the database.
+_SAMPLE_KEY = VAR_DIR / "sample" / "credentials.key"
+if not YOOINI_CREDENTIALS_KEY and _SAMPLE_KEY.is_file():
+    YOOINI_CREDENTIALS_KEY = _SAMPLE_KEY.read_text().strip()
 
 # Where the project keeps its files (SQLite database, images, the sample's state).
 YOOINI_VAR_DIR = VAR_DIR

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from orchestrator.core.clock import get_clock
 from orchestrator.core.workflow import registry
 from orchestrator.grid import Grid, batch_grid, cell_detail
+from orchestrator.item_errors import batch_item_errors
 from orchestrator.models import Batch, BatchStatus, CellStatus, StageRun
 
 from ..charts import PairRow, pair_chart
@@ -122,6 +123,7 @@ def _grid_context(request, batch_id: str) -> dict:
         grid.counts.get(s, 0) for s in (CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED)
     )
     end = batch.finished_at or get_clock().now()
+    item_errors = batch_item_errors(batch.id)
     return {
         "batch": batch,
         "duration": duration_text((end - batch.created_at).total_seconds()),
@@ -136,6 +138,8 @@ def _grid_context(request, batch_id: str) -> dict:
             second_name=_("errors"),
         ),
         "counts": [(s, grid.counts[s]) for s in STATUS_ORDER if grid.counts.get(s)],
+        "item_errors": item_errors,
+        "failed_items": sum(g.count for g in item_errors),
         "settled": settled,
         "total": total,
         "percent": percent(settled, total),

@@ -18,6 +18,7 @@ from yooini.api_lists import FilteredListView
 
 from ..core.workflow import registry
 from ..grid import batch_grid
+from ..item_errors import batch_item_errors
 from ..loading import workflows_load
 from ..models import Batch, BatchStatus
 from ..selectors import batches_cell_counts, batches_filter
@@ -71,14 +72,32 @@ class StageSummarySerializer(serializers.Serializer):
     wall_s = serializers.FloatField(allow_null=True)
 
 
+class ItemErrorGroupSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    reason = serializers.CharField()
+    count = serializers.IntegerField(help_text=_("Items that failed for this reason."))
+    partitions = serializers.IntegerField(help_text=_("Partitions they were in."))
+
+
 class BatchDetailSerializer(BatchSerializer):
-    totals = serializers.JSONField(help_text=_("Final counts and items, once finished."))
+    totals = serializers.JSONField(
+        help_text=_(
+            "Final counts and items, once finished; with failed_items and item_errors (the "
+            "first groups) when items failed."
+        )
+    )
     trigger_event = serializers.IntegerField(allow_null=True)
     stages = serializers.SerializerMethodField()
+    item_errors = serializers.SerializerMethodField()
 
     @extend_schema_field(StageSummarySerializer(many=True))
     def get_stages(self, batch: Batch) -> list[dict[str, Any]]:
         return StageSummarySerializer(self.context.get("stages", []), many=True).data
+
+    @extend_schema_field(ItemErrorGroupSerializer(many=True))
+    def get_item_errors(self, batch: Batch) -> list[dict[str, Any]]:
+        """Items that failed, by stage and reason (each reason once, with its count)."""
+        return [group.as_dict() for group in batch_item_errors(batch.id)]
 
 
 class BatchStartedSerializer(BatchSerializer):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .breaker import BreakerPolicy
 from .dag import topological_order
+from .items import ItemFailures
 from .ratelimit import RateLimit
 from .retry import Retry
 
@@ -49,6 +50,8 @@ class Stage:
     timeout: float | None = None
     resource: str | Callable[[str], str] | None = None
     concurrency: int | None = None
+    # When the item errors a cell reports make it fail (``core.items``).
+    item_failures: ItemFailures = field(default_factory=ItemFailures)
 
     def resource_for(self, partition: str) -> str:
         """The resource a cell of ``partition`` uses: a fixed name, or one per partition
@@ -106,8 +109,12 @@ class Workflow:
         timeout: float | None = None,
         resource: str | Callable[[str], str] | None = None,
         concurrency: int | None = None,
+        item_failures: ItemFailures | None = None,
     ) -> Callable[[StageFn], StageFn] | StageFn:
-        """Decorator declaring ``fn(ctx, partition)`` as a stage of this workflow."""
+        """Decorator declaring ``fn(ctx, partition)`` as a stage of this workflow.
+
+        ``item_failures`` says when the item errors a cell reports make it fail (default: more
+        than half its items, or all of them; ``orchestrator.core.items``)."""
 
         def declare(f: StageFn) -> StageFn:
             stage_name = name or f.__name__
@@ -128,6 +135,7 @@ class Workflow:
                 timeout=timeout,
                 resource=resource,
                 concurrency=concurrency,
+                item_failures=item_failures or ItemFailures(),
             )
             f.stage_name = stage_name  # type: ignore[attr-defined]
             return f

@@ -10,8 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from yooini.run_settings import run_settings_checked
+
 from ..core.clock import get_clock
 from ..core.workflow import Workflow, registry
+from ..item_errors import batch_item_errors, item_errors_totals
 from ..models import FINISHED_BATCH, Batch, BatchStatus, CellStatus, Event, StageRun, lock_dispatch
 from .events import NewEvent, events_emit
 from .resources import resources_ensure
@@ -37,17 +40,21 @@ def batch_start(
     mode: str | None = None,
     params: dict[str, Any] | None = None,
     new: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> BatchStart:
     """Start a batch of the workflow, or resume its running batch.
 
     A running batch of the same workflow is resumed (never a second one at once) unless
-    ``new``; asking for another mode while one runs raises ``BatchConflict``.
+    ``new``; asking for another mode while one runs raises ``BatchConflict``. ``settings``
+    are run settings (``yooini.run_settings``) every process applies to the batch's stage
+    runs; given on a resume, they replace the batch's (the caller's configuration now).
     """
     workflow = registry.get(workflow_name)
     workflow.validate()
     mode = mode or workflow.default_mode
     workflow.stages_in_mode(mode)
     params = dict(params or {})
+    run_settings = run_settings_checked(settings) if settings is not None else None
     with transaction.atomic():
         lock_dispatch()
         running = Batch.objects.filter(workflow=workflow.name, status=BatchStatus.RUNNING).order_by(
@@ -60,9 +67,14 @@ def batch_start(
                     f"batch {current.id} of {workflow.name!r} is still RUNNING in mode {current.mode!r}; "
                     f"resume it, cancel it, or start a new one explicitly"
                 )
+            if run_settings is not None and run_settings != current.settings:
+                current.settings = run_settings
+                current.save(update_fields=["settings"])
             _note_resume(current, workflow)
             return BatchStart(current, resumed=True)
-        return BatchStart(_batch_create(workflow, mode, params), resumed=False)
+        return BatchStart(
+            _batch_create(workflow, mode, params, settings=run_settings or {}), resumed=False
+        )
 
 
 def batch_start_triggered(workflow: Workflow, event: Event) -> Batch | None:
@@ -105,6 +117,7 @@ def _batch_create(
     *,
     trigger_event: int | None = None,
     parent_batch: str = "",
+    settings: dict[str, Any] | None = None,
 ) -> Batch:
     now = get_clock().now()
     partitions = workflow.partitions(params)
@@ -127,6 +140,7 @@ def _batch_create(
                     workflow_version=workflow.version,
                     mode=mode,
                     params=params,
+                    settings=settings or {},
                     created_at=now,
                     cells_total=len(partitions) * len(order),
                     trigger_event=trigger_event,
@@ -333,7 +347,8 @@ def batch_close_if_finished(batch_id: str) -> Batch | None:
         items = StageRun.objects.filter(batch=batch).aggregate(n=Sum("item_count"))["n"] or 0
         batch.status = final
         batch.finished_at = now
-        batch.totals = {**counts, "items": items}
+        item_errors = item_errors_totals(batch_item_errors(batch.id))
+        batch.totals = {**counts, "items": items, **item_errors}
         batch.save(update_fields=["status", "finished_at", "totals"])
         events_emit(
             [

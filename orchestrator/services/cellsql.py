@@ -130,13 +130,14 @@ READY_COLUMNS = (
 
 
 def ready_cells(batch_ids: list[str] | None, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Ready cells of running, not cancelled batches, oldest first, with their batch's mode and params."""
+    """Ready cells of running, not cancelled batches, oldest first, with their batch's mode, params and
+    run settings."""
     head = sql_for(
         "ready",
         lambda: (
             "SELECT "
             + ", ".join(f"c.{q(c)}" for c in READY_COLUMNS)
-            + f", b.{q('mode')}, b.{q('params')} "
+            + f", b.{q('mode')}, b.{q('params')}, b.{q('settings')} "
             f"FROM {CELL} c JOIN {BATCH} b ON b.id = c.batch_id WHERE "
         ),
     )
@@ -154,6 +155,7 @@ def ready_cells(batch_ids: list[str] | None, now: datetime, limit: int) -> list[
         cell["checkpoint"] = from_js(cell["checkpoint"])
         cell["mode"] = row[len(READY_COLUMNS)]
         cell["params"] = from_js(row[len(READY_COLUMNS) + 1]) or {}
+        cell["settings"] = from_js(row[len(READY_COLUMNS) + 2]) or {}
         out.append(cell)
     return out
 

@@ -44,7 +44,7 @@ def _active_batches(batch_ids: list[str] | None) -> dict[str, Batch]:
     query = Batch.objects.filter(status=BatchStatus.RUNNING, cancel_requested=False)
     if batch_ids is not None:
         query = query.filter(id__in=batch_ids)
-    return {b.id: b for b in query.only("id", "mode", "params", "workflow")}
+    return {b.id: b for b in query.only("id", "mode", "params", "settings", "workflow")}
 
 
 def claims_take(
@@ -170,7 +170,12 @@ def _rows_by_id(ids: list[int]) -> list[dict]:
         return []
     rows = StageRun.objects.filter(id__in=ids).select_related("batch").order_by("id")
     return [
-        {**{c: getattr(r, c) for c in CLAIM_FIELDS}, "mode": r.batch.mode, "params": r.batch.params}
+        {
+            **{c: getattr(r, c) for c in CLAIM_FIELDS},
+            "mode": r.batch.mode,
+            "params": r.batch.params,
+            "settings": r.batch.settings,
+        }
         for r in rows
     ]
 
@@ -200,7 +205,11 @@ def _mark(
                 attempt = got[row["id"]]
             else:
                 continue
-            claims.append(_claim_of(row, row["mode"], row["params"], attempt, deadline, owner))
+            claims.append(
+                _claim_of(
+                    row, row["mode"], row["params"], attempt, deadline, owner, row["settings"]
+                )
+            )
     return sorted(claims, key=lambda c: c.stage_run_id)
 
 
@@ -321,7 +330,13 @@ def _consume(group: dict, taken: int, running: dict, resources: dict, now: datet
 
 
 def _claim_of(
-    row: dict, mode: str, params: dict, attempt: int, deadline: datetime | None, owner: str = ""
+    row: dict,
+    mode: str,
+    params: dict,
+    attempt: int,
+    deadline: datetime | None,
+    owner: str = "",
+    settings: dict | None = None,
 ) -> Claim:
     return Claim(
         stage_run_id=row["id"],
@@ -337,6 +352,7 @@ def _claim_of(
         checkpoint=row["checkpoint"],
         deadline_at=deadline,
         owner=owner,
+        settings=settings or {},
     )
 
 
@@ -358,7 +374,12 @@ def claims_recover(
         running = StageRun.objects.filter(batch_id__in=list(batches), status=CellStatus.RUNNING)
         timed_out = [
             _claim_of(
-                r, batches[r["batch_id"]].mode, batches[r["batch_id"]].params, r["attempt"], None
+                r,
+                batches[r["batch_id"]].mode,
+                batches[r["batch_id"]].params,
+                r["attempt"],
+                None,
+                settings=batches[r["batch_id"]].settings,
             )
             for r in running.filter(deadline_at__lt=now).values(*CLAIM_FIELDS)
         ]
@@ -389,7 +410,15 @@ def claims_recover(
                 continue
             batch = batches[row["batch_id"]]
             taken.append(
-                _claim_of(row, batch.mode, batch.params, row["attempt"] + 1, deadline, owner)
+                _claim_of(
+                    row,
+                    batch.mode,
+                    batch.params,
+                    row["attempt"] + 1,
+                    deadline,
+                    owner,
+                    batch.settings,
+                )
             )
             payload = {
                 "partition": row["partition"],
@@ -421,7 +450,11 @@ def claim_adopt(
         id=stage_run_id, attempt=attempt, status=CellStatus.RUNNING, lease_owner=queued_by
     )
     row = queued.values(
-        *CLAIM_FIELDS, "batch__mode", "batch__params", "batch__cancel_requested"
+        *CLAIM_FIELDS,
+        "batch__mode",
+        "batch__params",
+        "batch__settings",
+        "batch__cancel_requested",
     ).first()
     if row is None or not queued_by:
         return None
@@ -431,4 +464,12 @@ def claim_adopt(
     deadline = _deadline(row, now)
     if not queued.update(**_held_by(owner, now, lease_seconds, deadline)):
         return None
-    return _claim_of(row, row["batch__mode"], row["batch__params"], attempt, deadline, owner)
+    return _claim_of(
+        row,
+        row["batch__mode"],
+        row["batch__params"],
+        attempt,
+        deadline,
+        owner,
+        row["batch__settings"],
+    )

@@ -135,6 +135,9 @@ def _record_one(
             "error_type": outcome.error_type,
             "traceback": outcome.traceback,
         }
+        if outcome.result is not None:
+            # A stage that ran to its end but failed on its items keeps what it counted.
+            error.update(item_count=outcome.items, result=_jsonable(outcome.result))
         if outcome.retryable and retry.should_retry(failures, None):
             delay = retry.delay(failures)
             if not held.update(

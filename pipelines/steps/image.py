@@ -4,7 +4,9 @@ every market (each market's preparer takes as many of them as it allows).
 ``media.product_images_attach`` does the work: downloads behind the SSRF guard and size limits,
 dedupes by content across all products, stores on local disk or S3/R2. A product is looked at
 again only when its image URLs changed. A URL that fails is recorded on the product and the
-product keeps the images that worked (every market needs at least one).
+product keeps the images that worked (every market needs at least one). A product left with
+no image at all is a failed item (``ctx.item_failed``): when too many of a partition's are,
+its cell fails (``orchestrator.core.items``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from media.fetch import url_redacted
+from media.fetch import reason_general, url_redacted
 from media.services import product_images_attach
 from source_data.hashing import text_hash
 from suppliers.selectors import collect_unit_for
@@ -48,6 +50,10 @@ def image(ctx, partition: str) -> dict[str, Any]:
             row.errors["image"] = "; ".join(
                 f"{url_redacted(url)}: {reason}" for _, url, reason in result.errors
             )
+            if not result.images:
+                # No market lists a product without an image: the product failed here, for
+                # its main image's reason (per-product detail stays on the product).
+                ctx.item_failed(reason_general(result.errors[0].reason))
         # Failed URLs are tried again next run; a product whose images all worked is done.
         row.image_hash = digest if not result.errors else ""
         changed.append(row)

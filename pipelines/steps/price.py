@@ -15,6 +15,7 @@ because a page could not be read would be the costly mistake.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,10 +50,11 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
 def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketAccount]) -> dict:
     """Decide the price of ``rows`` (products with facts) on every account and save what
     changed on their market rows. Returns counts: items, price_changed, failed,
-    search_requests."""
+    search_requests; and ``item_errors``: by reason, the products left without any price."""
     book = pricing_rules_load()
     today = get_clock().now().date()
-    counts = {"items": 0, "price_changed": 0, "failed": 0, "search_requests": 0}
+    counts: dict[str, Any] = {"items": 0, "price_changed": 0, "failed": 0, "search_requests": 0}
+    reasons: Counter[str] = Counter()
     for account in accounts:
         market = market_kind(account.market)
         currency = market.capabilities.currency
@@ -85,6 +87,10 @@ def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketA
                 state.errors["price"] = str(exc)
                 dirty.append(state)
                 counts["failed"] += 1
+                if state.price is None:
+                    # A failed item: no price to list it at. One that keeps its last price is
+                    # not (its stock still goes out with the register stage).
+                    reasons[str(exc)] += 1
                 continue
             rule = book.rule_for(market=account.market, supplier=row.supplier, brand=brand)
             record = decision_record(
@@ -101,6 +107,8 @@ def products_reprice(rows: Sequence[PipelineProduct], accounts: Sequence[MarketA
             state.price, state.currency, state.price_decision = decision.price, currency, record
             dirty.append(state)
         market_products_save(dirty, FIELDS)
+    if reasons:
+        counts["item_errors"] = dict(reasons)
     return counts
 
 

@@ -87,6 +87,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                     failures.append(
                         {"product": row.key, "account": account.name, "error": result.error or ""}
                     )
+                    ctx.item_failed(f"{account.name}: {result.error or 'failed'}")
                 elif result.action == "suspended":
                     ctx.emit(
                         "listing.suspended",

@@ -237,3 +237,77 @@ def test_buyma_declares_its_daily_full_and_hourly_partial_schedules():
         "partial",
     )
     assert {s.time_zone for s in rows.values()} == {"Asia/Seoul"}
+
+
+def test_a_partition_whose_every_image_fails_is_not_green(sample, capsys):
+    """The feed's image host answers 404 for every picture: its image cell fails (every
+    product failed), the rest of that partition waits, the batch is COMPLETED_WITH_ERRORS, and
+    ``yooini status`` and the notification give the reason once, with its count."""
+    from urllib.parse import quote, urlsplit
+
+    from django.core.management import call_command
+
+    from notifications.messages import message_for
+
+    feed_pictures = {f"/images/{quote(i, safe='')}.jpg" for i in sample.feed_catalog.image_ids}
+    answer = sample.answer
+
+    def without_feed_pictures(target: str):
+        if urlsplit(target).path in feed_pictures:
+            return "image", 404, "text/html", b"not found"
+        return answer(target)
+
+    sample.answer = without_feed_pictures
+    batch = run()
+
+    assert batch.status == "COMPLETED_WITH_ERRORS"
+    feed = "sample-feed/all"
+    cells = {c.stage: c for c in StageRun.objects.filter(batch=batch, partition=feed)}
+    image = cells["image"]
+    products = PipelineProduct.objects.filter(supplier="sample-feed", facts__isnull=False)
+    reason = f"HTTP 404 Not Found from {sample.base_url}"
+    assert image.status == CellStatus.ERROR and image.error_type == "ItemFailuresExceeded"
+    assert image.result["item_errors"] == {reason: products.count()} != {}
+    assert image.error.endswith(
+        f"all {products.count()} items failed: {reason} ({products.count()})"
+    )
+    assert cells["price"].status == cells["register"].status == CellStatus.BLOCKED
+    assert not Listing.objects.filter(reference_number__contains="feed").exists()
+    # Every mall partition went on and is green.
+    others = StageRun.objects.filter(batch=batch).exclude(partition=feed)
+    assert set(others.values_list("status", flat=True)) == {CellStatus.DONE}
+    assert batch.totals["failed_items"] == products.count()
+    assert batch.totals["item_errors"] == [
+        {"stage": "image", "reason": reason, "count": products.count(), "partitions": 1}
+    ]
+
+    capsys.readouterr()
+    call_command("status", batch.id)
+    shown = capsys.readouterr().out
+    assert shown.count(reason) == 1 and f"image: {products.count()} items failed" in shown
+    event = Event.objects.get(correlation_id=batch.id, type="batch.completed_with_errors")
+    body = message_for(event.type, event.payload, batch_id=batch.id, workflow="buyma").body
+    assert body.count(reason) == 1 and f"- image: {products.count()}: {reason}" in body
+
+
+def test_products_left_without_a_price_fail_the_price_cell_but_kept_prices_do_not(sample):
+    """Without any pricing rule nothing can be priced: a first run's price cells fail (no
+    product has a price to keep). Once priced, the same missing rule keeps every last price:
+    those are not failed items, so register still runs and the batch completes."""
+    first = run()
+    assert first.status == "COMPLETED"
+    PricingRule.objects.filter(market="buyma").update(enabled=False)
+    again = run(mode="partial")
+    assert again.status == "COMPLETED", again.totals
+    assert results(again, "price")["failed"] > 0 and "failed_items" not in again.totals
+
+    MarketProduct.objects.update(price=None, price_decision=None)
+    blocked = run(mode="partial")
+    assert blocked.status == "COMPLETED_WITH_ERRORS"
+    price_cells = StageRun.objects.filter(batch=blocked, stage="price")
+    assert {c.error_type for c in price_cells} == {"ItemFailuresExceeded"}
+    groups = blocked.totals["item_errors"]
+    assert {g["stage"] for g in groups} == {"price"}
+    assert sum(g["count"] for g in groups) == blocked.totals["failed_items"] > 0
+    assert all("no enabled" in g["reason"] for g in groups), groups
+    assert not StageRun.objects.filter(batch=blocked, stage="register", status="DONE").exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
 from media.storage import media_root
@@ -23,6 +22,7 @@ from pipelines.sample_run import (
     live_accounts_configure,
     sample_configure,
     sample_lock,
+    sample_run_settings,
     sample_served,
     state_path,
 )
@@ -95,12 +95,7 @@ class Command(EngineCommand):
                 base_url = stack.enter_context(sample_served(state, media_root()))
             except OSError as exc:
                 raise CommandError(f"cannot serve the sample on 127.0.0.1:{port}: {exc}") from exc
-            # The sample's pages and images are on loopback, which the image fetcher refuses
-            # by default (SSRF guard): allow exactly this server.
-            settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
-            if not settings.YOOINI_MEDIA_PUBLIC_URL and settings.YOOINI_MEDIA_STORAGE == "local":
-                # Listings need http(s) image URLs: the sample server serves the stored ones.
-                settings.YOOINI_MEDIA_PUBLIC_URL = f"{base_url}/media/"
+            run_settings = sample_run_settings(port, base_url)
             sample_configure(base_url, list(catalog.brands))
             workflow, accounts = "buyma", [ACCOUNT]
             if kinds:
@@ -113,6 +108,7 @@ class Command(EngineCommand):
                     workflow,
                     mode=opts["mode"],
                     params={"units": UNITS, "account": ",".join(accounts)},
+                    settings=run_settings,
                 )
             except BatchConflict as exc:
                 raise CommandError(str(exc)) from exc
