@@ -29,7 +29,10 @@ from suppliers.models import Supplier
 from .models import PipelineProduct, ProductState
 
 SETTING = "safety_stock"
-# Keys per read_stock call: a failing call is then read key by key to find the product at fault.
+# A supplier setting: false takes stock from the last collect instead of read_stock (a mall
+# read one product page at a time, at its polite pace, is slower than its listing cards).
+READ_SETTING = "read_stock"
+# Keys per read_stock call once a call for every key failed; then key by key.
 READ_CHUNK = 50
 
 
@@ -48,6 +51,12 @@ def safety_stock(supplier: Supplier | None) -> int:
             f"supplier {name}: setting {SETTING} must be a whole number of 0 or more, not {value!r}"
         )
     return int(value)
+
+
+def reads_stock(supplier: Supplier, connector) -> bool:
+    """Stock from ``read_stock``: the connector has it and the supplier does not say no."""
+    wanted = (supplier.settings or {}).get(READ_SETTING, True)
+    return bool(connector.capabilities.supports_stock) and wanted not in (False, "false", "no")
 
 
 def sold_out(available: bool, quantity: int | None, threshold: int) -> bool:
@@ -90,27 +99,15 @@ class StockRead:
 
 
 def stock_read(connector, keys: Sequence[str]) -> StockRead:
-    """``read_stock`` in chunks. A chunk that fails is read again key by key, so a product
-    the supplier cannot answer for is that product's error and the others are read; a
-    product left out of the answer is an error too (unknown is never taken as sold out).
-    Credentials or settings the supplier refuses raise, and so does a supplier whose every
-    call failed (it is down: the stage's retry reads again later)."""
+    """``read_stock`` of every key at once (connectors page their own calls). When that
+    fails, again in chunks, and a chunk that fails key by key: a product the supplier cannot
+    answer for is that product's error and the others are read; a product left out of the
+    answer is an error too (unknown is never taken as sold out). Credentials or settings the
+    supplier refuses raise, and so does a supplier whose every call failed (it is down: the
+    stage's retry reads again later)."""
     found: dict[str, StockInfo] = {}
     errors: dict[str, str] = {}
-    for start in range(0, len(keys), READ_CHUNK):
-        chunk = list(keys[start : start + READ_CHUNK])
-        try:
-            found.update(connector.read_stock(chunk))
-        except (AuthError, ConfigError):
-            raise
-        except ConnectorError:
-            for key in chunk:
-                try:
-                    found.update(connector.read_stock([key]))
-                except (AuthError, ConfigError):
-                    raise
-                except ConnectorError as exc:
-                    errors[key] = f"stock read failed: {exc}"
+    _read(connector, list(keys), found, errors, [len(keys), READ_CHUNK, 1])
     if len(keys) > 1 and len(errors) == len(keys):
         raise TransientError(
             f"{connector.kind}: no product's stock could be read ({errors[keys[0]]})"
@@ -119,3 +116,18 @@ def stock_read(connector, keys: Sequence[str]) -> StockRead:
         if key not in found and key not in errors:
             errors[key] = "the supplier did not report this product's stock (gone or unreadable)"
     return StockRead(found, errors)
+
+
+def _read(connector, keys: list[str], found, errors, sizes: list[int]) -> None:
+    size, smaller = sizes[0], sizes[1:]
+    for start in range(0, len(keys), max(size, 1)):
+        chunk = keys[start : start + max(size, 1)]
+        try:
+            found.update(connector.read_stock(chunk))
+        except (AuthError, ConfigError):
+            raise
+        except ConnectorError as exc:
+            if len(chunk) == 1 or not smaller:
+                errors.update({key: f"stock read failed: {exc}" for key in chunk})
+            else:
+                _read(connector, chunk, found, errors, smaller)

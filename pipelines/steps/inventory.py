@@ -36,7 +36,7 @@ from ..hub import Published, hub_write
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import MarketProduct, PipelineProduct, ProductState
 from ..products import products_save
-from ..stock import inventory_of, safety_stock, sold_out, stock_read
+from ..stock import inventory_of, reads_stock, safety_stock, sold_out, stock_read
 from .price import facts_refresh_changed, products_reprice
 from .register import FAILED, not_ready_reason, publish_digest
 
@@ -53,7 +53,7 @@ def read(ctx, partition: str) -> dict[str, Any]:
     counts: Counter[str] = Counter(items=len(rows), refreshed=len(refreshed))
     failures: list[dict[str, str]] = []
     with supplier_connector(supplier) as connector:
-        if connector.capabilities.supports_stock and rows:
+        if rows and reads_stock(supplier, connector):
             readings = stock_read(connector, [r.source_id for r in rows])
             threshold = safety_stock(supplier)
             at = json_timestamp(get_clock().now())
