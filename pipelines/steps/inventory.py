@@ -35,7 +35,7 @@ from ..contents import product_content
 from ..hub import Published, hub_write
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import MarketProduct, PipelineProduct, ProductState
-from ..products import products_save
+from ..products import product_unavailable, products_save
 from ..stock import inventory_of, reads_stock, safety_stock, sold_out, stock_read
 from .price import facts_refresh_changed, products_reprice
 from .register import FAILED, not_ready_reason, publish_digest
@@ -137,6 +137,8 @@ def push(ctx, partition: str) -> dict[str, Any]:
         for (row, state, content), result in zip(ready, results, strict=True):
             actions[result.action] += 1
             published.append(Published(row.source_id, content, result))
+            if result.action == "suspended":
+                ctx.emit("listing.suspended", _suspended(account, row, state, result))
             if result.action in FAILED:
                 if result.action == "failed" and len(failures) < FAILURES_KEPT:
                     failures.append(
@@ -151,6 +153,21 @@ def push(ctx, partition: str) -> dict[str, Any]:
     if unavailable is not None:
         raise unavailable  # what went through is recorded; the retry sends the rest
     return {"items": items, **dict(sorted(actions.items())), "failures": failures}
+
+
+def _suspended(account, row, state, result) -> dict[str, str]:
+    """The event REGISTER emits too: the margin guard, or a market that refuses stock 0."""
+    if product_unavailable(row):
+        reason = "sold out at the supplier"
+    else:
+        reason = (state.price_decision or {}).get("reason", "")
+    return {
+        "account": account.name,
+        "market": account.market,
+        "reference_number": result.listing.reference_number,
+        "product": row.key,
+        "reason": reason,
+    }
 
 
 def _moved(rows: Sequence[PipelineProduct], account) -> list[tuple[PipelineProduct, MarketProduct]]:

@@ -17,7 +17,7 @@ from markets.coupang.connector import CoupangConnector
 from markets.models import Listing, ListingRequest, ListingStatus
 from orchestrator.executors import executor_create
 from orchestrator.loading import workflows_load
-from orchestrator.models import Batch, StageRun
+from orchestrator.models import Batch, Event, StageRun
 from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
 from pipelines.models import MarketProduct, PipelineProduct
@@ -211,6 +211,9 @@ def test_a_market_that_refuses_stock_zero_has_the_listing_suspended_then_resumed
 
     coupang = listing("coupang", product_id)
     assert coupang.status == ListingStatus.SUSPENDED
+    event = Event.objects.get(type="listing.suspended")
+    assert event.payload["market"] == "coupang"
+    assert event.payload["reason"] == "sold out at the supplier"
     assert sample.markets["coupang"].view(coupang.reference_number)["on_sale"] is False
     assert listing("smartstore", product_id).status == ListingStatus.OUT_OF_STOCK
 
