@@ -45,7 +45,7 @@ class PipelineProduct(models.Model):
     images = models.JSONField(default=list, blank=True)
     # Per stage, the last error for this product ("" when the stage went well).
     errors = models.JSONField(default=dict, blank=True)
-    # The last stock reading of inventory_sync: {"available", "quantity", "price", "at"}.
+    # The last stock reading of inventory_sync: {"available", "quantity", "price", "since"}.
     stock = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -57,8 +57,9 @@ def read(ctx, partition: str) -> dict[str, Any]:
             readings = stock_read(connector, [r.source_id for r in rows])
             threshold = safety_stock(supplier)
             at = json_timestamp(get_clock().now())
+            dirty = []
             for row in rows:
-                before = inventory_of(row)
+                before = (inventory_of(row), row.stock, row.errors)
                 row.errors = {k: v for k, v in row.errors.items() if k != ERROR_KEY}
                 error = readings.errors.get(row.source_id)
                 if error is not None:
@@ -66,10 +67,13 @@ def read(ctx, partition: str) -> dict[str, Any]:
                     counts["errors"] += 1
                     if len(failures) < FAILURES_KEPT:
                         failures.append({"product": row.key, "error": error})
-                    continue
-                _apply(row, readings.found[row.source_id], threshold, at)
-                counts["changed"] += inventory_of(row) != before
-            products_save(rows, ["facts", "stock", "errors"])
+                else:
+                    _apply(row, readings.found[row.source_id], threshold, at)
+                counts["changed"] += inventory_of(row) != before[0]
+                if (inventory_of(row), row.stock, row.errors) != before:
+                    dirty.append(row)
+            # Only what moved is written: an hourly read of an unchanged catalog writes nothing.
+            products_save(dirty, ["facts", "stock", "errors"])
         else:
             counts["from_source_data"] = len(rows)
     ctx.add_items(len(rows))
@@ -77,18 +81,17 @@ def read(ctx, partition: str) -> dict[str, Any]:
 
 
 def _apply(row: PipelineProduct, reading, threshold: int, at: str) -> None:
-    """The reading into the facts: sold out or not, and the supplier's price as the cost."""
+    """The reading into the facts: sold out or not, and the supplier's price as the cost.
+    ``row.stock`` keeps the reading and since when the supplier has said so."""
     facts = dict(row.facts)
     facts["sold_out"] = sold_out(reading.available, reading.quantity, threshold)
     if reading.price is not None and reading.price > 0:
         facts["cost_krw"] = int(reading.price)
-    row.facts = facts
-    row.stock = {
-        "available": reading.available,
-        "quantity": reading.quantity,
-        "price": reading.price,
-        "at": at,
-    }
+    if facts != row.facts:
+        row.facts = facts
+    said = {"available": reading.available, "quantity": reading.quantity, "price": reading.price}
+    if {k: v for k, v in (row.stock or {}).items() if k != "since"} != said:
+        row.stock = {**said, "since": at}
 
 
 def push(ctx, partition: str) -> dict[str, Any]:
