@@ -73,6 +73,8 @@ def run(sample, workflow: str = "inventory_sync") -> Batch:
     params = {"account": ",".join(sample.accounts)}
     if workflow == "product_sync":
         params["units"] = UNITS
+    if workflow == "supplier_collect":
+        params = {"suppliers": MALL}
     batch = batch_start(workflow, mode="full", params=params, new=True).batch
     engine = executor_create("inline", concurrency=1)
     try:
@@ -252,3 +254,22 @@ def test_the_suppliers_safety_stock_counts_a_last_few_pieces_as_sold_out(sample)
     assert batch.status != "COMPLETED"
     error = StageRun.objects.get(batch=batch, partition=FEED, stage="read").error
     assert "safety_stock must be a whole number" in error
+
+
+def test_a_supplier_read_without_read_stock_reaches_the_markets_from_its_last_collect(sample):
+    mall = Supplier.objects.get(name=MALL)
+    mall.settings = {**mall.settings, "read_stock": False}
+    mall.save()
+    product_id = on_every_market(sample)[0]
+    sample.catalog = with_products(sample.catalog, {product_id: sold_out})
+    hits = sample.hits.get("product", 0)
+
+    assert run(sample).status == "COMPLETED"  # nothing collected since: nothing to send
+    assert listing("coupang", product_id).status == ListingStatus.PUBLISHED
+    assert sample.hits.get("product", 0) == hits  # no product page read
+    assert run(sample, "supplier_collect").status == "COMPLETED"
+    assert run(sample).status == "COMPLETED"
+
+    for kind in MARKETS:
+        assert listing(kind, product_id).status == ListingStatus.OUT_OF_STOCK, kind
+    assert PipelineProduct.objects.get(supplier=MALL, source_id=product_id).stock is None
