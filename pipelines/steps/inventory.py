@@ -175,16 +175,24 @@ def _suspended(account, row, state, result) -> dict[str, str]:
 
 def _moved(rows: Sequence[PipelineProduct], account) -> list[tuple[PipelineProduct, MarketProduct]]:
     """The products listed on ``account`` whose stock or cost moved since their listing was
-    last published there."""
-    states = market_products(rows, account)
-    listed = _listed_keys(account, [r.key for r in rows])
-    return [
-        (row, states[row.pk])
-        for row in rows
-        if row.key in listed
-        and states[row.pk].pk is not None
-        and states[row.pk].inventory != inventory_of(row)
+    last published there. Only the kept values are read for every product; the whole rows
+    (drafts, decisions) only for those that moved."""
+    by_id = {row.pk: row for row in rows}
+    kept: dict[int, Any] = {}
+    for chunk in chunked(list(by_id)):
+        kept.update(
+            MarketProduct.objects.filter(account=account, product_id__in=chunk).values_list(
+                "product_id", "inventory"
+            )
+        )
+    listed = _listed_keys(account, [by_id[pk].key for pk in kept])
+    moved = [
+        row
+        for pk, inventory in kept.items()
+        if (row := by_id[pk]).key in listed and inventory != inventory_of(row)
     ]
+    states = market_products(moved, account)
+    return [(row, states[row.pk]) for row in sorted(moved, key=lambda r: r.source_id)]
 
 
 def _cost_moved(row: PipelineProduct, state: MarketProduct) -> bool:
