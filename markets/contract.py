@@ -116,6 +116,9 @@ class MarketCapabilities:
     ``lookup_by_reference``: ``find(reference_number)`` works, so a create whose answer was
     lost (a crash mid-call) can be found instead of guessed at. ``update_resumes``: an update
     or a price change also puts a suspended listing on sale again (no separate resume).
+    ``zero_stock``: a listing may stay up with every variant at stock 0 (shown sold out);
+    a market that refuses stock 0 has a sold-out listing suspended instead, and resumed when
+    stock is back.
     """
 
     currency: str
@@ -130,6 +133,7 @@ class MarketCapabilities:
     price_step: int = 1
     lookup_by_reference: bool = False
     update_resumes: bool = False
+    zero_stock: bool = True
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{3}", self.currency or ""):

@@ -254,6 +254,11 @@ def _plan(
     if content.out_of_stock:
         if not created:
             return _Plan("skipped", reason="every variant is out of stock: not listed")
+        if not capabilities.zero_stock and capabilities.suspend_resume:
+            # The market refuses stock 0: sold out is a suspension, lifted when stock is back.
+            return (
+                _Plan("unchanged") if suspended else _Plan("suspended", [step(Operation.SUSPEND)])
+            )
         if status == ListingStatus.OUT_OF_STOCK and (listing.stock or {}).get("hash") == stock_hash:
             return _Plan("unchanged")
         operation = Operation.STOCK if capabilities.stock_only_update else Operation.UPDATE

@@ -45,6 +45,8 @@ class PipelineProduct(models.Model):
     images = models.JSONField(default=list, blank=True)
     # Per stage, the last error for this product ("" when the stage went well).
     errors = models.JSONField(default=dict, blank=True)
+    # The last stock reading of inventory_sync: {"available", "quantity", "price", "since"}.
+    stock = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -86,6 +88,9 @@ class MarketProduct(models.Model):
     # The seller took the listing off sale by hand: every run keeps it suspended until they
     # resume it (the product page's bulk actions).
     held = models.BooleanField(default=False)
+    # What the listing was last published with, as inventory_sync compares it: {"sold_out",
+    # "cost_krw"} (None: not known yet). Only a product whose values moved is sent again.
+    inventory = models.JSONField(null=True, blank=True)
     errors = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -251,6 +251,7 @@ YOOINI_BUILTIN_WORKFLOW_MODULES = [
     "pipelines.buyma",
     "pipelines.product_sync",
     "pipelines.order_processing",
+    "pipelines.inventory_sync",
 ]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
@@ -317,6 +318,10 @@ YOOINI_MEDIA_S3_REGION = os.environ.get("YOOINI_MEDIA_S3_REGION", "auto")
 YOOINI_MEDIA_S3_PREFIX = os.environ.get("YOOINI_MEDIA_S3_PREFIX", "")
 YOOINI_MEDIA_S3_ACCESS_KEY_ID = os.environ.get("YOOINI_MEDIA_S3_ACCESS_KEY_ID", "")
 YOOINI_MEDIA_S3_SECRET_ACCESS_KEY = os.environ.get("YOOINI_MEDIA_S3_SECRET_ACCESS_KEY", "")
+
+# inventory_sync: a product with this many in stock or fewer counts as sold out on every
+# market (a supplier's own "safety_stock" setting wins over it). 0: only stock 0 is sold out.
+YOOINI_SAFETY_STOCK = int(os.environ.get("YOOINI_SAFETY_STOCK", "0"))
 
 # Translation (ai/): "offline" needs no network or key; "openai" / "anthropic" use the
 # official SDKs with YOOINI_OPENAI_API_KEY / YOOINI_ANTHROPIC_API_KEY and YOOINI_AI_MODEL.

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from source_data.services import source_data_normalized_update
+from suppliers.models import Supplier
 from suppliers.selectors import collect_unit_for
 
 from ..market_products import Preparers, run_accounts
 from ..normalize import NotAProduct, product_facts
 from ..products import current_hashes, current_records, products_of, products_save
+from ..stock import facts_with_safety_stock, safety_stock
 from .prepare import products_prepare
 
 PROBLEMS_KEPT = 50  # problems listed in the stage's result; every one stays on its product
@@ -52,6 +54,7 @@ def facts_refresh(supplier: str, rows, records) -> tuple[list, list[dict[str, st
     """Normalize ``rows`` from their current records; write the facts on the rows and on the
     source records. Returns (rows changed, problems)."""
     changed, problems, normalized = [], [], {}
+    threshold = safety_stock(Supplier.objects.filter(name=supplier).first()) if rows else 0
     for row in rows:
         record = records.get(row.source_id)
         if record is None:
@@ -59,6 +62,7 @@ def facts_refresh(supplier: str, rows, records) -> tuple[list, list[dict[str, st
         row.errors = {k: v for k, v in row.errors.items() if k != "convert"}
         try:
             facts = product_facts(record.raw, supplier=supplier).to_dict()
+            facts = facts_with_safety_stock(facts, threshold)
         except NotAProduct as exc:
             facts = None
             row.errors["convert"] = str(exc)

@@ -41,7 +41,7 @@ def price(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dict[
     unit = collect_unit_for(partition)
     accounts = run_accounts(ctx.params, markets)
     rows = [r for r in products_of(unit) if r.facts is not None and r.state == ProductState.ACTIVE]
-    refreshed = _refresh_changed(unit.supplier, rows, accounts)
+    refreshed = facts_refresh_changed(unit.supplier, rows, accounts)
     counts = products_reprice(rows, accounts)
     ctx.add_items(counts["items"])
     return {**counts, "refreshed": len(refreshed)}
@@ -117,7 +117,7 @@ def _states(rows, account):
     return [(row, states[row.pk]) for row in rows]
 
 
-def _refresh_changed(supplier: str, rows, accounts) -> list:
+def facts_refresh_changed(supplier: str, rows, accounts) -> list:
     """Facts and drafts from the current source record, for products converted from an older
     one; returns the rows refreshed."""
     hashes = current_hashes(supplier, [r.source_id for r in rows])

@@ -32,6 +32,7 @@ from ..hub import Published, hub_write
 from ..market_products import Preparers, market_products, market_products_save, run_accounts
 from ..models import MarketProduct, PipelineProduct, ProductState
 from ..products import products_of
+from ..stock import inventory_of
 
 FAILURES_KEPT = 50
 FAILED = ("failed", "unavailable")
@@ -59,7 +60,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                 waiting[reason] += 1
                 continue
             content = product_content(row, state, account, preparer, storage)
-            ready.append((row, state, content, _digest(content, state, row)))
+            ready.append((row, state, content, publish_digest(content, state, row)))
         if ctx.mode == "partial":
             # A partial run only sends what moved since the last publish that went well; a
             # full run goes through every product, so anything a market lost is put right daily.
@@ -83,6 +84,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                 actions[result.action] += 1
                 published.append(Published(row.source_id, content, result))
                 state.register_hash = "" if result.action in FAILED else digest
+                state.inventory = None if result.action in FAILED else inventory_of(row)
                 if result.action == "failed":
                     failures.append(
                         {"product": row.key, "account": account.name, "error": result.error or ""}
@@ -99,7 +101,7 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
                             "reason": (state.price_decision or {}).get("reason", ""),
                         },
                     )
-        market_products_save([r[1] for r in job.ready], ["register_hash"])
+        market_products_save([r[1] for r in job.ready], ["register_hash", "inventory"])
         hub_write(
             supplier=unit.supplier, account=account, published=published, batch_id=ctx.batch_id
         )
@@ -178,7 +180,7 @@ def _suspend(state: MarketProduct) -> bool:
     return state.held or bool((state.price_decision or {}).get("suspend"))
 
 
-def _digest(content, state: MarketProduct, row: PipelineProduct) -> str:
+def publish_digest(content, state: MarketProduct, row: PipelineProduct) -> str:
     """What a publish of this product sends, as one hash."""
     sent = [dataclasses.asdict(content), _suspend(state), row.state]
     return text_hash(json.dumps(sent, ensure_ascii=False, sort_keys=True, default=str))

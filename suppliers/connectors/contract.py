@@ -321,12 +321,14 @@ class ReadResult:
 class StockInfo:
     """A product's stock as the supplier reports it now. ``quantity`` is ``None`` when the
     supplier gives availability but no count; ``changed_at`` (ISO 8601) when it says when the
-    stock last changed.
+    stock last changed; ``price`` (whole KRW) when the same read shows the current price, so a
+    stock check also catches a price change.
     """
 
     available: bool
     quantity: int | None = None
     changed_at: str | None = None
+    price: int | None = None
 
 
 # --- the protocol --------------------------------------------------------------------------

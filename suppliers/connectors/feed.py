@@ -132,7 +132,7 @@ class _FeedConnector(BaseConnector):
     def _read_stock(self, keys: list[str]) -> dict[str, StockInfo]:
         wanted = set(keys)
         return {
-            o.source_id: StockInfo(available=o.stock != 0, quantity=o.stock)
+            o.source_id: StockInfo(available=o.stock != 0, quantity=o.stock, price=o.price)
             for o in self._snapshot(None).outcomes
             if isinstance(o, SupplierRecord) and o.source_id in wanted
         }

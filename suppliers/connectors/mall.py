@@ -291,7 +291,9 @@ class MallConnector(BaseConnector):
             product = self._product(key, self._site.product_path_for(key))
             if isinstance(product, MallProduct):
                 found[key] = StockInfo(
-                    available=not product.sold_out, quantity=product_stock(product)
+                    available=not product.sold_out,
+                    quantity=product_stock(product),
+                    price=product.price,
                 )
         return found
 

@@ -160,9 +160,9 @@ def test_read_stock_reads_the_stock_column(feed_file):
     with feed(kind, path) as connector:
         stock = connector.read_stock(["A001", "A002", "1001", "A003", "ZZZ"])
     assert stock == {
-        "A001": StockInfo(available=True, quantity=5),
-        "A002": StockInfo(available=False, quantity=0),
-        "1001": StockInfo(available=True, quantity=None),
+        "A001": StockInfo(available=True, quantity=5, price=12000),
+        "A002": StockInfo(available=False, quantity=0, price=12000),
+        "1001": StockInfo(available=True, quantity=None, price=7700),
     }
 
 

@@ -435,8 +435,8 @@ def test_read_stock_follows_the_parsers_sold_out_rules():
         asked = [hit.target for hit in site.requests()]
 
     assert stock == {
-        "753625": StockInfo(available=True, quantity=None),
-        sold_out_id: StockInfo(available=False, quantity=0),
+        "753625": StockInfo(available=True, quantity=None, price=56000),
+        sold_out_id: StockInfo(available=False, quantity=0, price=56000),
     }
     # "not-an-id" cannot be an okmall id: never requested. 999999 is unknown: 404, left out.
     assert asked == [f"/products/view?no={i}" for i in ("753625", sold_out_id, "999999")]
