@@ -99,8 +99,6 @@ def _database_from_env() -> dict:
     engine = db["ENGINE"]
     options = db.setdefault("OPTIONS", {})
     if engine.endswith("sqlite3"):
-        # Django's backend, with the writers of a process taking turns (yooini/sqlite3).
-        db["ENGINE"] = "yooini.sqlite3"
         db["CONN_MAX_AGE"] = 0 if db["NAME"] == ":memory:" else 600
         options.setdefault("timeout", 30)
         options.setdefault("transaction_mode", "IMMEDIATE")
