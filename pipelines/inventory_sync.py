@@ -3,7 +3,7 @@ where its products are listed, and only what changed is sent.
 
 Partitions are the enabled suppliers (``--param suppliers=a,b`` for some; ``--param
 markets=coupang,smartstore`` or ``--param account=a,b`` to push to fewer accounts). Per
-supplier (decision 15):
+supplier (decision 11):
 
     read  (the supplier's stock and price: read_stock, or its last collected source data)
       -> push (what moved, to every account where the product is listed)
