@@ -117,19 +117,23 @@ def market_account_credentials(account: MarketAccount) -> dict[str, str]:
 def market_connector(account: MarketAccount, *, transport=None) -> MarketConnector:
     """The connector of the account's market with its decrypted credentials; refreshed tokens
     are stored back (encrypted) as soon as they arrive. Close it after use (``with``)."""
-    return connector_for(
-        MarketConfig(
-            kind=account.market,
-            account=account.name,
-            settings=account.settings,
-            credentials=market_account_credentials(account),
-            on_credentials=lambda values: market_account_update_credentials(
-                account=account, values=values
-            ),
-            transport=transport,
-            timeout=float(getattr(django_settings, "YOOINI_MARKET_TIMEOUT", 15.0)),
-            max_wait=float(getattr(django_settings, "YOOINI_MARKET_MAX_WAIT", 5.0)),
-        )
+    return connector_for(market_config(account, transport=transport))
+
+
+def market_config(account: MarketAccount, *, transport=None) -> MarketConfig:
+    """What a connector of the account is built from: its settings, its decrypted credentials
+    (a refreshed token is stored back, encrypted, as soon as it arrives), the timeouts."""
+    return MarketConfig(
+        kind=account.market,
+        account=account.name,
+        settings=account.settings,
+        credentials=market_account_credentials(account),
+        on_credentials=lambda values: market_account_update_credentials(
+            account=account, values=values
+        ),
+        transport=transport,
+        timeout=float(getattr(django_settings, "YOOINI_MARKET_TIMEOUT", 15.0)),
+        max_wait=float(getattr(django_settings, "YOOINI_MARKET_MAX_WAIT", 5.0)),
     )
 
 

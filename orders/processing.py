@@ -20,13 +20,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.db import transaction
 
-from markets.contract import MarketConfig, order_connector_for
+from markets.contract import order_connector_for
 from markets.models import MarketAccount
 from markets.orders import MarketLineStatus, MarketOrderLine, Tracking
-from markets.services import market_account_credentials, market_account_update_credentials
+from markets.services import market_config
 from orchestrator.core.clock import get_clock
 from suppliers.connectors.contract import ConnectorError
 from suppliers.connectors.purchasing import kind_takes_orders, purchases_supported
@@ -45,20 +44,7 @@ MAX_PAGES = 200
 
 def order_connector(account: MarketAccount, *, transport=None):
     """The account's order connector, credentials decrypted (close it after use)."""
-    return order_connector_for(
-        MarketConfig(
-            kind=account.market,
-            account=account.name,
-            settings=account.settings,
-            credentials=market_account_credentials(account),
-            on_credentials=lambda values: market_account_update_credentials(
-                account=account, values=values
-            ),
-            transport=transport,
-            timeout=float(getattr(django_settings, "YOOINI_MARKET_TIMEOUT", 15.0)),
-            max_wait=float(getattr(django_settings, "YOOINI_MARKET_MAX_WAIT", 5.0)),
-        )
-    )
+    return order_connector_for(market_config(account, transport=transport))
 
 
 def market_line(line: OrderLine) -> MarketOrderLine:

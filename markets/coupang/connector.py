@@ -81,14 +81,7 @@ class CoupangConnector(BaseMarketConnector):
         """``now``: the clock signatures are dated by (tests move it)."""
         super().__init__(config)
         settings = config.settings
-        # Every call of this vendor from this process takes its turn: Coupang counts them
-        # per vendor, whichever cell or thread sends them.
-        rate = _number(settings.get("rate_limit"), self.capabilities.rate_limit or 10.0)
         vendor = str(settings.get("vendor_id") or "")
-        pacer = pacer_for(
-            ("coupang", str(settings.get("base_url") or ""), vendor),
-            rate if rate > 0 else self.capabilities.rate_limit or 10.0,
-        )
         self._client = CoupangClient(
             base_url=str(settings.get("base_url") or ""),
             access_key=config.credentials.get("access_key", ""),
@@ -98,7 +91,7 @@ class CoupangConnector(BaseMarketConnector):
             transport=config.transport,
             timeout=config.timeout,
             max_wait=_number(settings.get("rate_limit_max_wait"), 2.0),
-            pace=pacer.wait,
+            pace=vendor_pace(settings),
             now=now,
         )
 
@@ -297,6 +290,16 @@ class CoupangConnector(BaseMarketConnector):
             "vendorItemIds": vendor_items,
             "sellerProductItemIds": product_items,
         }
+
+
+def vendor_pace(settings: Mapping[str, Any]) -> Callable[[], float]:
+    """Every call of a vendor from this process takes its turn, listings and orders alike:
+    Coupang counts them per vendor, whichever connector, cell or thread sends them. At the
+    account's ``rate_limit`` calls a second, else Coupang's."""
+    default = CAPABILITIES.rate_limit or 10.0
+    rate = _number(settings.get("rate_limit"), default)
+    key = ("coupang", str(settings.get("base_url") or ""), str(settings.get("vendor_id") or ""))
+    return pacer_for(key, rate if rate > 0 else default).wait
 
 
 def _number(value: Any, default: float) -> float:

@@ -36,6 +36,7 @@ from markets.orders import (
 )
 
 from .api import CoupangClient
+from .connector import vendor_pace
 
 ORDERS_ROOT = "/v2/providers/openapi/apis/api/v4/vendors"
 STATUSES = ("ACCEPT", "FINAL_DELIVERY")
@@ -87,6 +88,7 @@ class CoupangOrders(BaseMarketConnector):
             transport=config.transport,
             timeout=config.timeout,
             max_wait=config.max_wait,
+            pace=vendor_pace(config.settings),
         )
 
     def close(self) -> None:

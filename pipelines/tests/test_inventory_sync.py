@@ -16,16 +16,17 @@ import pytest
 from markets.coupang.connector import CoupangConnector
 from markets.models import Listing, ListingRequest, ListingStatus
 from orchestrator.executors import executor_create
-from orchestrator.loading import workflows_load
 from orchestrator.models import Batch, Event, StageRun
 from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
 from pipelines.models import MarketProduct, PipelineProduct
 from pipelines.sample.catalog import SampleCatalog
-from pipelines.sample.markets import MARKETS, markets_served
+from pipelines.sample.markets import MARKETS
 from pipelines.sample.server import SampleServer
-from pipelines.sample_run import FEED, MALL, UNITS, live_accounts_configure, sample_configure
+from pipelines.sample_run import FEED, MALL, UNITS
 from suppliers.models import Supplier
+
+from .four_markets import four_market_sample
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,25 +47,11 @@ class FaultyMall(SampleServer):
 @pytest.fixture
 def sample(settings, tmp_path):
     """30 sample products listed live on the four markets by ``product_sync``."""
-    workflows_load()
-    settings.YOOINI_VAR_DIR = tmp_path
-    settings.YOOINI_MEDIA_ROOT = tmp_path / "media"
-    settings.YOOINI_MARKET_TIMEOUT = 0.5
-    settings.YOOINI_CREDENTIALS_KEY = ""
-    catalog = SampleCatalog.generate(products=30, brands=4, seed=5)
-    with (
-        FaultyMall(catalog, media_root=tmp_path / "media") as server,
-        markets_served(MARKETS, tmp_path / "markets") as markets,
-    ):
-        settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
-        settings.YOOINI_MEDIA_PUBLIC_URL = f"{server.base_url}/media/"
-        sample_configure(server.base_url, list(catalog.brands))
+    with four_market_sample(settings, tmp_path, mall_class=FaultyMall) as server:
         # The mall's own retries of a 500 are not what is tested here.
         mall = Supplier.objects.get(name=MALL)
         mall.settings = {**mall.settings, "max_retries": 0}
         mall.save()
-        server.accounts = live_accounts_configure(markets, server.base_url)
-        server.markets = {kind: market.server for kind, market in markets.items()}
         assert run(server, "product_sync").status == "COMPLETED"
         yield server
 

@@ -13,15 +13,13 @@ import pytest
 
 from markets.models import Listing, ListingRequest, ListingStatus
 from orchestrator.executors import executor_create
-from orchestrator.loading import workflows_load
 from orchestrator.models import Batch, CellStatus, StageRun
 from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
 from pipelines.models import PipelineProduct
-from pipelines.sample.catalog import SampleCatalog, changed_ids
-from pipelines.sample.markets import MARKETS, markets_served
-from pipelines.sample.server import SampleServer
-from pipelines.sample_run import MALL, UNITS, live_accounts_configure, sample_configure
+from pipelines.sample.catalog import changed_ids
+from pipelines.sample.markets import MARKETS
+from pipelines.sample_run import MALL, UNITS
 from source_data.models import DataLineage, SourceData
 from source_data.selectors import (
     lineage_descendants,
@@ -30,27 +28,15 @@ from source_data.selectors import (
     source_data_need_price_update,
 )
 
+from .four_markets import four_market_sample
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def sample(settings, tmp_path):
     """A 30-product sample and the four markets, configured as ``yooini sample --markets``."""
-    workflows_load()
-    settings.YOOINI_VAR_DIR = tmp_path
-    settings.YOOINI_MEDIA_ROOT = tmp_path / "media"
-    settings.YOOINI_MARKET_TIMEOUT = 0.5
-    settings.YOOINI_CREDENTIALS_KEY = ""  # the sample makes its own under var/
-    catalog = SampleCatalog.generate(products=30, brands=4, seed=5)
-    with (
-        SampleServer(catalog, media_root=tmp_path / "media") as server,
-        markets_served(MARKETS, tmp_path / "markets") as markets,
-    ):
-        settings.YOOINI_MEDIA_ALLOWED_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
-        settings.YOOINI_MEDIA_PUBLIC_URL = f"{server.base_url}/media/"
-        sample_configure(server.base_url, list(catalog.brands))
-        server.accounts = live_accounts_configure(markets, server.base_url)
-        server.markets = {kind: market.server for kind, market in markets.items()}
+    with four_market_sample(settings, tmp_path) as server:
         for market_server in server.markets.values():
             market_server.stall_seconds = 0.8
         yield server
