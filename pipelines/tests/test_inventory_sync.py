@@ -28,7 +28,7 @@ from suppliers.models import Supplier
 
 from .four_markets import four_market_sample
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 class FaultyMall(SampleServer):
