@@ -57,14 +57,19 @@ class OrderContract:
     page_size = 50
     ship_needs_acknowledge = True
 
+    # The hooks each market's subclass provides (see the module docstring); the suite cannot
+    # run without them, so a subclass that forgets one fails with its name.
+
     def place(self, server, quantity: int = 1) -> str:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must provide place(server, quantity)")
 
     def deliver(self, server, line_id: str) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must provide deliver(server, line_id)")
 
     def market_status(self, server, line_id: str) -> str:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must provide market_status(server, line_id)"
+        )
 
     def tracking(self) -> Tracking:
         return Tracking("CJGLS", "640012345678")
@@ -158,5 +163,5 @@ class OrderContract:
             orders.changed_orders(self.bad_token())
 
     def bad_token(self) -> dict:
-        """A paging token in the market's shape that the market never gave."""
-        raise NotImplementedError
+        """A paging token in the market's shape that the market never gave (a hook)."""
+        raise NotImplementedError(f"{type(self).__name__} must provide bad_token()")
