@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access.decorators import role_required
 from access.roles import Role, has_role
+from orchestrator.core.clock import get_clock
 from orders.models import LineStatus, OrderLine
 from orders.processing import tracking_set
-from orders.selectors import line_document, order_lines, with_history
+from orders.selectors import daily_sales, line_document, order_lines, with_history
 
+from .charts import Bar, column_chart
 from .views_data import _without_page
 
 PAGE_SIZE = 50
@@ -56,8 +58,21 @@ def order_list(request):
             ],
             "status_names": LineStatus.values,
             "filters": _without_page(request.GET),
+            "sales_charts": sales_charts(),
         },
     )
+
+
+def sales_charts() -> list[tuple[str, str]]:
+    """A chart of revenue per day over the last 30 days, one per currency."""
+    charts = []
+    for currency, days in daily_sales(get_clock().now()).items():
+        bars = [
+            Bar(revenue, f"{day}: {revenue:,} {currency}, {count} lines", "status-COMPLETED")
+            for day, revenue, count in days
+        ]
+        charts.append((currency, column_chart(bars, unit=f" {currency}", label=_("Sales per day"))))
+    return charts
 
 
 def _line(pk: int) -> OrderLine:

@@ -17,6 +17,7 @@ from .models import (
     BATCH_FAILED,
     BREAKER_OPEN,
     LISTING_SUSPENDED,
+    REPORT_READY,
 )
 
 # Cell statuses in the order people read them; anything else follows, by name.
@@ -64,6 +65,32 @@ def item_errors_text(totals: dict[str, Any]) -> list[str]:
     ]
     if len(groups) > 10:
         lines.append(_("- and %(count)s more reasons") % {"count": len(groups) - 10})
+    return lines
+
+
+def report_lines(summary: dict[str, Any]) -> list[str]:
+    """The daily report's summary: what needs attention, and yesterday's sales per account."""
+    lines = [_("%(count)s findings need attention.") % {"count": summary.get("needs_attention", 0)}]
+    for a in summary.get("accounts", [])[:20]:
+        lines.append(
+            _(
+                "- %(account)s (%(market)s): %(orders)s orders, %(revenue)s %(currency)s,"
+                " margin %(margin)s; %(uncompetitive)s uncompetitive, %(restock)s to restock,"
+                " %(sold_out)s sold out, %(delist)s to delist"
+            )
+            % {
+                "account": a.get("account", "?"),
+                "market": a.get("market", "?"),
+                "orders": a.get("orders_yesterday", 0),
+                "revenue": a.get("revenue_yesterday", 0),
+                "currency": a.get("currency", ""),
+                "margin": a.get("margin_yesterday", 0),
+                "uncompetitive": a.get("uncompetitive", 0),
+                "restock": a.get("restock", 0),
+                "sold_out": a.get("sold_out", 0),
+                "delist": a.get("delist", 0),
+            }
+        )
     return lines
 
 
@@ -120,6 +147,10 @@ def message_for(
             },
             where + ".",
         ]
+    elif event_type == REPORT_READY:
+        subject = _("Daily market report: %(day)s") % {"day": payload.get("day", "-")}
+        lines = report_lines(payload)
+        link = f"{settings.YOOINI_PUBLIC_URL}/reports/{batch_id}/"
     else:
         subject = _("Event %(type)s") % {"type": event_type}
         lines = [where + "."]

@@ -17,6 +17,7 @@ BATCH_COMPLETED_WITH_ERRORS = "batch.completed_with_errors"
 BATCH_COMPLETED = "batch.completed"
 BREAKER_OPEN = "breaker.open"
 LISTING_SUSPENDED = "listing.suspended"
+REPORT_READY = "report.ready"  # the daily market report (workflow market_management)
 
 # Every event kind a channel may ask for; batch.completed is opt-in (it would be noise).
 EVENT_KINDS = (
@@ -25,8 +26,15 @@ EVENT_KINDS = (
     BATCH_COMPLETED,
     BREAKER_OPEN,
     LISTING_SUSPENDED,
+    REPORT_READY,
 )
-DEFAULT_EVENT_KINDS = (BATCH_FAILED, BATCH_COMPLETED_WITH_ERRORS, BREAKER_OPEN, LISTING_SUSPENDED)
+DEFAULT_EVENT_KINDS = (
+    BATCH_FAILED,
+    BATCH_COMPLETED_WITH_ERRORS,
+    BREAKER_OPEN,
+    LISTING_SUSPENDED,
+    REPORT_READY,
+)
 
 
 def default_event_kinds() -> list[str]:
@@ -65,7 +73,7 @@ class Channel(models.Model):
         default=default_event_kinds,
         help_text=_(
             'A JSON list of: "batch.failed", "batch.completed_with_errors", "batch.completed",'
-            ' "breaker.open", "listing.suspended".'
+            ' "breaker.open", "listing.suspended", "report.ready".'
         ),
     )
     webhook_url = models.CharField(_("Slack webhook URL"), max_length=500, blank=True, default="")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ai",
     "pipelines",
     "orders",
+    "reports",
     "access",
     "dashboard",
     "notifications",
@@ -250,6 +251,7 @@ YOOINI_BUILTIN_WORKFLOW_MODULES = [
     "pipelines.product_sync",
     "pipelines.order_processing",
     "pipelines.inventory_sync",
+    "pipelines.market_management",
 ]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()

@@ -32,6 +32,8 @@ def test_viewers_see_lines_with_the_buyer_masked(client_as, lines):
     detail = viewer.get(f"/orders/{lines[0].pk}/").content.decode()
     assert "홍*동" in detail and BUYER.phone not in detail and BUYER.address not in detail
     assert "ordered on coupang (order O1)" in detail
+    # Today's lines in the sales chart, in their currency.
+    assert 'id="sales-charts"' in page and '<svg class="chart"' in page
     assert 'id="tracking-form"' not in detail
     assert viewer.get("/orders/999999/").status_code == 404
 
