@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from access.decorators import role_required
 from access.roles import Role, has_role
 from orchestrator.core.clock import get_clock
+from orchestrator.services.batches import BatchConflict, batch_start
 from orders.models import LineStatus, OrderLine
 from orders.processing import tracking_set
 from orders.selectors import daily_sales, line_document, order_lines, with_history
+from orders.services import SELLER_CANCELLABLE, TransitionRefused, line_cancel_by_seller
 
 from .charts import Bar, column_chart
 from .views_data import _without_page
@@ -89,8 +91,37 @@ def order_detail(request, pk: int):
     return render(
         request,
         "dashboard/orders/order_detail.html",
-        {"line": document, "can_enter_tracking": line.status == LineStatus.PURCHASED},
+        {
+            "line": document,
+            "can_enter_tracking": line.status == LineStatus.PURCHASED,
+            "can_cancel": line.status in SELLER_CANCELLABLE,
+        },
     )
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def order_cancel(request, pk: int):
+    try:
+        done = line_cancel_by_seller(_line(pk), actor=f"{request.user.get_username()} (dashboard)")
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("dashboard:order", pk=pk)
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def order_process(request, pk: int):
+    """Run order_processing for the line's account now: collect, acknowledge, buy, ship."""
+    line = _line(pk)
+    try:
+        started = batch_start("order_processing", params={"account": line.account.name})
+    except (BatchConflict, KeyError, ValueError) as exc:
+        messages.error(request, str(exc).strip("\"'"))
+        return redirect("dashboard:order", pk=pk)
+    return redirect("dashboard:batch", started.batch.id)
 
 
 @role_required(Role.OPERATOR)

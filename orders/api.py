@@ -20,6 +20,7 @@ from yooini.api_lists import FilteredListView
 from .models import LineStatus, OrderLine
 from .processing import tracking_set
 from .selectors import line_document, order_lines, with_history
+from .services import TransitionRefused, line_cancel_by_seller
 
 
 class OrderBuyerSerializer(serializers.Serializer):
@@ -161,4 +162,29 @@ class OrderLineTrackingView(APIView):
         tracking_set(
             line, given.validated_data["company"], given.validated_data["number"], source="person"
         )
+        return Response(OrderLineDetailSerializer(line_document(_line(pk), reveal=True)).data)
+
+
+class OrderLineCancelView(APIView):
+    # The default permission (CanRead) lets only operators and admins write.
+
+    @extend_schema(
+        summary=_("Cancel a line not yet shipped, on the seller's side"),
+        description=_(
+            "Not bought yet: it never will be. Bought: the next order_processing run cancels the"
+            " purchase at the supplier where it allows, else flags the line. The market is not"
+            " told: cancel the order there too."
+        ),
+        request=None,
+        responses={
+            200: OrderLineDetailSerializer,
+            400: OpenApiResponse(description=_("The line is shipped, ended, or being bought.")),
+            404: OpenApiResponse(description=_("No such line.")),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        try:
+            line_cancel_by_seller(_line(pk), actor=f"{request.user.get_username()} (api)")
+        except TransitionRefused as exc:
+            raise ValidationError({"status": [str(exc)]}) from None
         return Response(OrderLineDetailSerializer(line_document(_line(pk), reveal=True)).data)

@@ -86,6 +86,11 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.market_line_id} ({self.status})"
 
+    @property
+    def purchase_in_flight(self) -> bool:
+        """A purchase request was written and its answer is not recorded yet."""
+        return Purchase.objects.filter(line=self, status=PurchaseStatus.REQUESTED).exists()
+
 
 class OrderEvent(models.Model):
     """One change of a line's status (or a note on it), with its cause."""

@@ -65,9 +65,16 @@ def line_transition(line: OrderLine, to: str, *, cause: str, source: str) -> boo
     if to not in FINAL and RANK[to] < RANK[current]:
         return False
     now = get_clock().now()
+    # Only from the status read: a line changed meanwhile by another process (a person's
+    # cancel during a purchase call) is read again and decided on what is stored.
+    if not OrderLine.objects.filter(pk=line.pk, status=current).update(status=to, updated_at=now):
+        line.refresh_from_db(fields=["status", "updated_at"])
+        if line.status in FINAL:
+            log.warning("order line %s became %s meanwhile: not %s", line.pk, line.status, to)
+            return False
+        return line_transition(line, to, cause=cause, source=source)
     line.status = to
     line.updated_at = now
-    line.save(update_fields=["status", "updated_at"])
     OrderEvent.objects.create(
         line=line, at=now, status_from=current, status_to=to, source=source, cause=cause
     )
@@ -214,3 +221,36 @@ def cursor_save(account: MarketAccount, token: dict) -> None:
     OrderCursor.objects.update_or_create(
         account=account, defaults={"token": dict(token), "updated_at": get_clock().now()}
     )
+
+
+# Before shipping a seller may still cancel a line (the supplier is out of stock, a wrong price).
+SELLER_CANCELLABLE = (LineStatus.NEW, LineStatus.ACKNOWLEDGED, LineStatus.PURCHASED)
+
+
+def line_cancel_by_seller(line: OrderLine, *, actor: str) -> str:
+    """Cancel ``line`` on the seller's side, as ``actor`` (who pressed it). Not yet bought, it
+    will never be; bought, the next ``order_processing`` cancels it at the supplier where the
+    supplier allows, else flags it for a person. The market is not told by this call: the
+    order connectors have no cancel operation, so the seller cancels there too (a note on the
+    timeline says so). Returns what happened, for the person who pressed it."""
+    with transaction.atomic():
+        line = OrderLine.objects.select_for_update().get(pk=line.pk)
+        if line.status not in SELLER_CANCELLABLE:
+            raise TransitionRefused(
+                f"line {line.market_line_id} is {line.status}: only a line not yet shipped can be"
+                " cancelled"
+            )
+        if line.purchase_in_flight:
+            raise TransitionRefused(
+                f"line {line.market_line_id} is being bought right now: try again in a minute"
+            )
+        bought = line.status == LineStatus.PURCHASED
+        line_transition(line, LineStatus.CANCELLED, cause=f"cancelled by {actor}", source="person")
+        line_note(
+            line,
+            cause=f"cancel the order on {line.account.market} as well: it is not sent from here",
+            source="person",
+        )
+    if bought:
+        return "cancelled: the next order_processing run cancels the purchase at the supplier"
+    return "cancelled: it will not be bought"

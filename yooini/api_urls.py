@@ -5,7 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from markets.api import ListingDetailView, ListingListView
 from orchestrator.api import urlpatterns as orchestrator_urls
-from orders.api import OrderLineDetailView, OrderLineListView, OrderLineTrackingView
+from orders.api import (
+    OrderLineCancelView,
+    OrderLineDetailView,
+    OrderLineListView,
+    OrderLineTrackingView,
+)
 from reports.api import ReportDetailView, ReportListView
 from source_data.api import MarketSummaryView, SourceDataDetailView, SourceDataListView
 
@@ -22,6 +27,7 @@ urlpatterns = [
     path("orders/", OrderLineListView.as_view(), name="api-orders"),
     path("orders/<int:pk>/", OrderLineDetailView.as_view(), name="api-order"),
     path("orders/<int:pk>/tracking/", OrderLineTrackingView.as_view(), name="api-order-tracking"),
+    path("orders/<int:pk>/cancel/", OrderLineCancelView.as_view(), name="api-order-cancel"),
     path("reports/", ReportListView.as_view(), name="api-reports"),
     path("reports/<str:batch_id>/", ReportDetailView.as_view(), name="api-report"),
 ]

@@ -57,3 +57,27 @@ def test_operators_see_the_buyer_and_enter_a_tracking_number(client_as, lines):
     assert (
         client_as("viewer").post(url, {"company": "CJGLS", "number": "640099"}).status_code == 403
     )
+
+
+def test_operators_cancel_a_line_and_process_the_account_now(client_as, lines):
+    viewer, operator = client_as("viewer"), client_as("operator")
+    line = lines[0]
+    assert 'id="order-actions"' not in viewer.get(f"/orders/{line.pk}/").content.decode()
+    assert viewer.post(f"/orders/{line.pk}/cancel/").status_code == 403
+    page = operator.get(f"/orders/{line.pk}/").content.decode()
+    assert 'id="cancel-form"' in page
+    done = operator.post(f"/orders/{line.pk}/cancel/", follow=True).content.decode()
+    assert "cancelled: it will not be bought" in done
+    line.refresh_from_db()
+    assert line.status == LineStatus.CANCELLED
+    assert f"cancelled by {operator.user.username} (dashboard)" in done
+    assert 'id="cancel-form"' not in done  # an ended line offers no cancel
+    again = operator.post(f"/orders/{line.pk}/cancel/", follow=True).content.decode()
+    assert "only a line not yet shipped can be cancelled" in again
+
+    started = operator.post(f"/orders/{lines[1].pk}/process/")
+    assert started.status_code == 302 and started["Location"].startswith("/batches/")
+    from orchestrator.models import Batch
+
+    batch = Batch.objects.get(workflow="order_processing")
+    assert batch.params == {"account": "live-coupang"}

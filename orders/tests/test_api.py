@@ -56,3 +56,14 @@ def test_operators_see_the_buyer_and_enter_tracking(api_as, lines):
         api_as("viewer").post(url, {"company": "CJGLS", "number": "640012345678"}).status_code
         == 403
     )
+
+
+def test_operators_cancel_a_line_over_the_api(api_as, lines):
+    url = f"/api/orders/{lines[0].pk}/cancel/"
+    assert api_as("viewer").post(url).status_code == 403
+    operator = api_as("operator")
+    done = operator.post(url)
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    assert any(e["cause"].endswith("(api)") for e in done.json()["timeline"])
+    again = operator.post(url)
+    assert again.status_code == 400 and "not yet shipped" in str(again.json())
