@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dashboard",
     "notifications",
     "monitoring",
+    "pokervod",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PokervodConfig(AppConfig):
+    name = "pokervod"
+    verbose_name = "PokerVOD"
+    default_auto_field = "django.db.models.BigAutoField"

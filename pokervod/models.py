@@ -1,0 +1,150 @@
+"""What the PokerVOD blocks keep: video files on the NAS (A), the catalog (B), hand clips
+(C) and the sheet rows last read (D)."""
+
+from django.db import models
+
+
+class VideoFile(models.Model):
+    """One file under a scanned root, as the last scan saw it.
+
+    ``(root, path)`` names it; ``path_key`` (its SHA-256) is the unique key, because a path can
+    be longer than a unique index may be on MariaDB. A file whose name no rule parses keeps
+    ``parse_error`` (the reason) and is never dropped. A file gone from the NAS stays, with
+    ``present`` false and ``removed_at``, so its clips can be flagged.
+    """
+
+    root = models.CharField(max_length=500)
+    path = models.TextField(help_text="Relative to the root, with '/' separators.")
+    path_key = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=500)
+    size = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField(help_text="Modification time, nanoseconds since the epoch.")
+    # Parsed from the file name by the first matching rule (see pokervod.nas.filenames).
+    rule = models.CharField(max_length=100, blank=True, default="")
+    event = models.CharField(max_length=200, blank=True, default="")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    day = models.CharField(max_length=20, blank=True, default="")
+    table = models.CharField(max_length=20, blank=True, default="")
+    part = models.PositiveSmallIntegerField(null=True, blank=True)
+    parse_error = models.CharField(max_length=500, blank=True, default="")
+    # From ffprobe when it is installed; null when not probed or unreadable.
+    duration_seconds = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    probe_error = models.CharField(max_length=500, blank=True, default="")
+    present = models.BooleanField(default=True)
+    first_seen_at = models.DateTimeField()
+    scanned_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_video_file"
+        indexes = [models.Index(fields=["root", "present"], name="pokervod_file_root_present")]
+
+    def __str__(self) -> str:
+        return f"{self.root}:{self.path}"
+
+    @property
+    def parsed(self) -> bool:
+        return not self.parse_error
+
+
+class Project(models.Model):
+    """A production (``WSOP``, ``HCL``): the top of the catalog."""
+
+    code = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_project"
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Season(models.Model):
+    """A project's year or series (``2024``)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="seasons")
+    name = models.CharField(max_length=100)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_season"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="pokervod_season_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.name}"
+
+
+class CatalogEvent(models.Model):
+    """A tournament within a season (``Main Event``); named so beside the engine's events."""
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "yooini_pokervod_event"
+        constraints = [
+            models.UniqueConstraint(fields=["season", "name"], name="pokervod_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Episode(models.Model):
+    """One published episode of an event; ``title`` is what file names and sheets call it."""
+
+    event = models.ForeignKey(CatalogEvent, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        db_table = "yooini_pokervod_episode"
+        ordering = ("event_id", "number")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "number"], name="pokervod_episode_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class MatchReview(models.Model):
+    """A title matched below the confidence threshold, waiting for a person.
+
+    One row per title (``title_key``, its SHA-256): asking again updates the candidate.
+    """
+
+    title = models.CharField(max_length=500)
+    title_key = models.CharField(max_length=64, unique=True, editable=False)
+    candidate = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confidence = models.FloatField()
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    resolved = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_match_review"
+        indexes = [models.Index(fields=["status"], name="pokervod_review_status")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"
