@@ -148,3 +148,42 @@ class MatchReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
+
+
+class Tag(models.Model):
+    """A word editors put on hands (``bluff``, ``hero-call``); stored lower-case."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_tag"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandClip(models.Model):
+    """One hand: a stretch of a video file, in and out in seconds, with its tags.
+
+    ``source_key`` is the identity of the row it came from (a sheet's hand id), unique, so a
+    row read again updates its clip instead of making a second one. A clip whose file is gone
+    from the NAS is flagged by that alone: ``video_file.present`` is false.
+    """
+
+    video_file = models.ForeignKey(VideoFile, on_delete=models.PROTECT, related_name="clips")
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.SET_NULL, related_name="clips"
+    )
+    in_seconds = models.FloatField()
+    out_seconds = models.FloatField()
+    source_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    tags = models.ManyToManyField(Tag, related_name="clips", db_table="yooini_pokervod_clip_tag")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "yooini_pokervod_hand_clip"
+
+    def __str__(self) -> str:
+        return f"{self.video_file.name} {self.in_seconds:.1f}-{self.out_seconds:.1f}"
