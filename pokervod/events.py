@@ -19,6 +19,7 @@ CATALOG_PROJECT_CREATED = "catalog.project.created"
 CATALOG_REVIEW_QUEUED = "catalog.review.queued"
 SHEETS_SYNC_COMPLETED = "sheets.sync.completed"
 SHEETS_ROW_CHANGED = "sheets.row.changed"
+SHEETS_ROW_REMOVED = "sheets.row.removed"
 HAND_CLIP_CREATED = "hand.clip.created"
 HAND_CLIP_TAGGED = "hand.clip.tagged"
 

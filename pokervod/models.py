@@ -187,3 +187,24 @@ class HandClip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.video_file.name} {self.in_seconds:.1f}-{self.out_seconds:.1f}"
+
+
+class SheetRow(models.Model):
+    """A sheet row as last read, by its key column (the hand id): what changed is what hashes
+    differently. ``source`` is ``<spreadsheet id>!<tab>``; ``key_hash`` (SHA-256 of source and
+    key) is the unique key, as both can be long."""
+
+    source = models.CharField(max_length=300)
+    row_key = models.CharField(max_length=200)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    row_hash = models.CharField(max_length=64)
+    values = models.JSONField(default=dict)
+    row_number = models.PositiveIntegerField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "yooini_pokervod_sheet_row"
+        indexes = [models.Index(fields=["source"], name="pokervod_sheet_row_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.row_key}"
