@@ -82,6 +82,7 @@ def upsert_hand_clip(
     timecode_end: str | float,
     tags: Iterable[str] | str = (),
     source_key: str | None = None,
+    source_hash: str = "",
     correlation_id: str = "",
 ) -> tuple[HandClip, str]:
     """The clip of ``source_key`` created or brought up to date; returns it and what happened:
@@ -101,6 +102,7 @@ def upsert_hand_clip(
                 in_seconds=start,
                 out_seconds=end,
                 source_key=source_key or None,
+                source_hash=source_hash,
             )
             events.emit(
                 events.HAND_CLIP_CREATED,
@@ -114,7 +116,8 @@ def upsert_hand_clip(
         clip.video_file, clip.episode = video_file, episode
         clip.in_seconds, clip.out_seconds = start, end
         moved = before != (video_file.pk, getattr(episode, "pk", None), start, end)
-        if moved:
+        if moved or clip.source_hash != source_hash:
+            clip.source_hash = source_hash
             clip.save()
         removed = clip.tags.exclude(name__in=names)
         dropped = list(removed.values_list("name", flat=True))

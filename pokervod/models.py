@@ -178,6 +178,8 @@ class HandClip(models.Model):
     in_seconds = models.FloatField()
     out_seconds = models.FloatField()
     source_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # The hash of the sheet row it was last made from: a row whose hash differs is pending.
+    source_hash = models.CharField(max_length=64, blank=True, default="")
     tags = models.ManyToManyField(Tag, related_name="clips", db_table="yooini_pokervod_clip_tag")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -251,6 +251,7 @@ YOOINI_BUILTIN_WORKFLOW_MODULES = [
     "pipelines.product_sync",
     "pipelines.order_processing",
     "pipelines.inventory_sync",
+    "pokervod.workflow",
 ]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()

@@ -1,0 +1,145 @@
+"""Workflow ``pokervod_sync``: the seed's ``sync_all`` as durable stages on the engine.
+
+One partition; its stages are the blocks, in the seed's phases::
+
+    nas (A) ─┐
+             ├─> sheet (D) ─> clips (C) ─> finish (system.sync.completed)
+    catalog (B) ┘
+
+Modes: ``full`` (every stage; daily at 03:00), ``sheet`` (sheet, clips, finish; every 5
+minutes) and ``nas`` (nas, clips, finish; hourly: a file that appears can make a waiting row's
+clip). A skipped stage is transparent. Retries are the seed's table: A and B 3 attempts
+exponential from 5 s, C 2 attempts fixed 2 s, D 5 attempts exponential from 10 s;
+configuration errors are not retried. A block whose cell fails is ERROR alone; the stages
+after it in the batch are BLOCKED and the batch ends COMPLETED_WITH_ERRORS.
+
+Where each stage reads its configuration: the batch's params (``--param roots=/a,/b``,
+``spreadsheet_id``, ``range``, ``key_column``, ``service_account_file``, ``sheets_base_url``,
+``catalog_file``, ``sheet_file`` for an offline import), else the settings
+``POKERVOD_NAS_ROOTS``, ``POKERVOD_SHEETS`` (a dict of the same names) and
+``POKERVOD_CATALOG_FILE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from orchestrator import Retry, ScheduleSpec, Workflow
+
+from . import events
+from .catalog import CatalogError
+from .nas.filenames import RuleError
+from .nas.scan import scan_nas
+from .sheets.a1 import A1Error
+from .sheets.auth import ServiceAccount, SheetsAuthError
+from .sheets.client import SheetsClient
+from .sheets.sync import SheetSource, SheetsSyncError, sync_sheet
+
+CONFIG_ERRORS = (RuleError, CatalogError, SheetsSyncError, A1Error)
+
+pokervod_sync = Workflow(
+    "pokervod_sync",
+    modes={
+        "full": ["nas", "catalog", "sheet", "clips", "finish"],
+        "sheet": ["sheet", "clips", "finish"],
+        "nas": ["nas", "clips", "finish"],
+    },
+    version="1",
+    description="PokerVOD: NAS and catalog, then the editors' sheet, then hand clips.",
+    schedules=[
+        ScheduleSpec(name="pokervod-full", cron="0 3 * * *", mode="full"),
+        ScheduleSpec(name="pokervod-sheet", every_seconds=300, mode="sheet"),
+        ScheduleSpec(name="pokervod-nas", every_seconds=3600, mode="nas"),
+    ],
+)
+
+
+def sheet_config(params: dict[str, Any]) -> dict[str, Any]:
+    configured = dict(getattr(settings, "POKERVOD_SHEETS", None) or {})
+    names = ("spreadsheet_id", "range", "key_column", "service_account_file", "sheets_base_url")
+    configured.update({k: params[k] for k in names if params.get(k)})
+    return configured
+
+
+@pokervod_sync.stage(retry=Retry(attempts=3, base_delay=5, no_retry_on=CONFIG_ERRORS))
+def nas(ctx, partition):
+    roots = ctx.params.get("roots")
+    result = scan_nas(
+        roots.split(",") if roots else None,
+        full=str(ctx.params.get("rescan", "")).lower() in ("1", "true", "yes"),
+        correlation_id=ctx.correlation_id,
+    )
+    for root, error in result.root_errors.items():
+        ctx.item_failed(f"root unreadable: {error}")
+        ctx.log.warning("NAS root %s: %s", root, error)
+    ctx.emit(events.NAS_SCAN_COMPLETED, result.as_dict())
+    return {"items": result.seen, **result.as_dict()}
+
+
+@pokervod_sync.stage(retry=Retry(attempts=3, base_delay=5, no_retry_on=CONFIG_ERRORS))
+def catalog(ctx, partition):
+    from .flows import catalog_import
+    from .models import Episode
+
+    path = ctx.params.get("catalog_file") or getattr(settings, "POKERVOD_CATALOG_FILE", None)
+    named = catalog_import(path, correlation_id=ctx.correlation_id) if path else 0
+    total = Episode.objects.count()
+    ctx.emit("catalog.updated", {"file": str(path or ""), "named": named, "episodes": total})
+    return {"items": named, "episodes": total}
+
+
+@pokervod_sync.stage(
+    after=[nas, catalog],
+    retry=Retry(attempts=5, base_delay=10, no_retry_on=(*CONFIG_ERRORS, SheetsAuthError)),
+)
+def sheet(ctx, partition):
+    config = sheet_config(ctx.params)
+    if not config.get("spreadsheet_id"):
+        raise SheetsSyncError("spreadsheet_id: not configured (POKERVOD_SHEETS or --param)")
+    source = SheetSource(
+        config["spreadsheet_id"],
+        config.get("range") or "Hands!A1:Z",
+        config.get("key_column") or "hand_id",
+    )
+    offline = ctx.params.get("sheet_file")
+    if offline:
+        result = sync_sheet(source, from_file=offline, correlation_id=ctx.correlation_id)
+    else:
+        if not config.get("service_account_file"):
+            raise SheetsSyncError("service_account_file: not configured (POKERVOD_SHEETS)")
+        account = ServiceAccount.from_file(config["service_account_file"])
+        base = config.get("sheets_base_url") or "https://sheets.googleapis.com"
+        # One attempt per call: the engine's retry (the seed's 5 from 10 s) is the backoff
+        # that survives a restart; the client's own covers only a short 429 burst.
+        with SheetsClient(account, base_url=base, attempts=2, base_delay=1.0) as client:
+            result = sync_sheet(source, client, correlation_id=ctx.correlation_id)
+    for reason, count in result.failures.items():
+        ctx.item_failed(reason, count)
+    if result.origin == "fallback":
+        ctx.log.warning(
+            "sheet %s read from its last good export: %s", source.name, result.fallback_reason
+        )
+    items = result.added + result.changed + result.unchanged
+    return {"items": items, **result.as_dict()}
+
+
+@pokervod_sync.stage(after=sheet, retry=Retry(attempts=2, backoff="fixed", base_delay=2))
+def clips(ctx, partition):
+    from .flows import clips_from_rows
+
+    run = clips_from_rows(correlation_id=ctx.correlation_id, on_failure=ctx.item_failed)
+    return {
+        "items": run.items,
+        "created": run.created,
+        "changed": run.changed,
+        "unchanged": run.unchanged,
+        "unmatched_episodes": run.unmatched_episodes,
+    }
+
+
+@pokervod_sync.stage(after=clips, retry=Retry(attempts=3, base_delay=1))
+def finish(ctx, partition):
+    ctx.emit("system.sync.completed", {"mode": ctx.mode, "batch": ctx.batch_id})
+    return 1
