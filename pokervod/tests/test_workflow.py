@@ -88,3 +88,26 @@ def test_a_failing_block_fails_alone(world, run_batch):
     assert cells["clips"] == "BLOCKED" and cells["finish"] == "BLOCKED"
     assert batch.status == "COMPLETED_WITH_ERRORS"
     assert Batch.objects.count() == 1
+
+
+def test_block_statuses_follow_the_cells(world, run_batch):
+    from pokervod.status import block_statuses, overall_status
+
+    _, server, params = world
+    assert overall_status(block_statuses()) == "idle"
+    run_batch(pokervod_sync, mode="full", params=params)
+    blocks = block_statuses()
+    assert {b: s.status for b, s in blocks.items()} == {
+        "A": "completed",  # names no rule reads are recorded with the reason: not failures
+        "B": "completed",
+        "D": "completed",
+        "C": "completed",
+    }
+    assert blocks["A"].items_total == 120 and blocks["C"].items_processed == 30
+    assert overall_status(blocks) == "completed"
+    broken = {**params, "service_account_file": "/nonexistent/key.json"}
+    run_batch(pokervod_sync, mode="sheet", params=broken)
+    blocks = block_statuses()
+    assert blocks["D"].status == "failed" and "key.json" in blocks["D"].last_error
+    assert blocks["C"].status == "idle" and blocks["C"].last_sync_at is not None
+    assert overall_status(blocks) == "partial"
