@@ -43,6 +43,7 @@ class Command(BaseCommand):
         exp.add_argument("file")
         exp.add_argument("--spreadsheet", required=True)
         exp.add_argument("--range", default="Hands!A1:Z")
+        exp.add_argument("--key-column", default="hand_id")
         sample = sub.add_parser("sample", help="a generated archive, fully synced, then one edit")
         sample.add_argument("--dir", default=None, help="where to generate (default: var/)")
         sample.add_argument("--files", type=int, default=1400)
@@ -127,11 +128,14 @@ class Command(BaseCommand):
         )
 
     def do_sheet_export(self, opts):
-        source = SheetSource(opts["spreadsheet"], opts["range"])
+        source = SheetSource(opts["spreadsheet"], opts["range"], opts["key_column"])
         rows = list(SheetRow.objects.filter(source=source.name).order_by("row_number"))
         if not rows:
             raise CommandError(f"{source.name}: no rows were read yet")
-        header = list(rows[0].values)
+        # The key column first, then the others by name: the same file on every database
+        # (PostgreSQL's jsonb does not keep the order of keys); an import reads it by header.
+        others = sorted({name for r in rows for name in r.values} - {source.key_column})
+        header = [source.key_column, *others]
         table = [header] + [[r.values.get(h, "") for h in header] for r in rows]
         path = write_rows(opts["file"], table)
         self.stdout.write(f"{len(rows)} rows of {source.name} written to {path}")
