@@ -70,7 +70,7 @@ def run_sample(base: Path | None, *, files: int, hands: int) -> Iterator[str]:
         yield f"full sync {batch}: {status} in {seconds:.2f}s"
         yield from _cells(batch)
         server.edit(SHEET, "Hands", 1, 6, "bluff, edited in the sheet")
-        batch, status, seconds = _run("sheet", params)
+        batch, status, seconds = _run("incremental", params)
         yield f"one edited row, sheet sync {batch}: {status} in {seconds:.2f}s"
         yield from _cells(batch)
     yield (

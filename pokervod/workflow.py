@@ -6,8 +6,8 @@ One partition; its stages are the blocks, in the seed's phases::
              ├─> sheet (D) ─> clips (C) ─> finish (system.sync.completed)
     catalog (B) ┘
 
-Modes: ``full`` (every stage; daily at 03:00), ``sheet`` (sheet, clips, finish; every 5
-minutes) and ``nas`` (nas, clips, finish; hourly: a file that appears can make a waiting row's
+Modes: ``full`` (every stage; daily at 03:00), ``incremental`` (sheet, clips, finish; every
+5 minutes: what the engine's ``POST /api/orchestrator/sync`` runs for ``incremental``) and ``nas`` (nas, clips, finish; hourly: a file that appears can make a waiting row's
 clip). A skipped stage is transparent. Retries are the seed's table: A and B 3 attempts
 exponential from 5 s, C 2 attempts fixed 2 s, D 5 attempts exponential from 10 s;
 configuration errors are not retried. A block whose cell fails is ERROR alone; the stages
@@ -43,14 +43,14 @@ pokervod_sync = Workflow(
     "pokervod_sync",
     modes={
         "full": ["nas", "catalog", "sheet", "clips", "finish"],
-        "sheet": ["sheet", "clips", "finish"],
+        "incremental": ["sheet", "clips", "finish"],
         "nas": ["nas", "clips", "finish"],
     },
     version="1",
     description="PokerVOD: NAS and catalog, then the editors' sheet, then hand clips.",
     schedules=[
         ScheduleSpec(name="pokervod-full", cron="0 3 * * *", mode="full"),
-        ScheduleSpec(name="pokervod-sheet", every_seconds=300, mode="sheet"),
+        ScheduleSpec(name="pokervod-sheet", every_seconds=300, mode="incremental"),
         ScheduleSpec(name="pokervod-nas", every_seconds=3600, mode="nas"),
     ],
 )

@@ -58,7 +58,7 @@ def test_full_then_incremental(world, run_batch):
     # An editor changes one hand's out timecode: exactly one clip changes.
     server.edit(SHEET, "Hands", 5, 5, "03:30:00")
     before = {c.pk: (c.in_seconds, c.out_seconds) for c in HandClip.objects.all()}
-    sheet = run_batch(pokervod_sync, mode="sheet", params=params)
+    sheet = run_batch(pokervod_sync, mode="incremental", params=params)
     assert sheet.status == "COMPLETED"
     after = {c.pk: (c.in_seconds, c.out_seconds) for c in HandClip.objects.all()}
     assert [pk for pk in after if after[pk] != before[pk]] == [
@@ -106,8 +106,27 @@ def test_block_statuses_follow_the_cells(world, run_batch):
     assert blocks["A"].items_total == 120 and blocks["C"].items_processed == 30
     assert overall_status(blocks) == "completed"
     broken = {**params, "service_account_file": "/nonexistent/key.json"}
-    run_batch(pokervod_sync, mode="sheet", params=broken)
+    run_batch(pokervod_sync, mode="incremental", params=broken)
     blocks = block_statuses()
     assert blocks["D"].status == "failed" and "key.json" in blocks["D"].last_error
     assert blocks["C"].status == "idle" and blocks["C"].last_sync_at is not None
     assert overall_status(blocks) == "partial"
+
+
+def test_the_engines_api_starts_and_shows_it(api_as, settings, transactional_db):
+    operator = api_as("operator")
+    started = operator.post(
+        "/api/orchestrator/sync", {"workflow": "pokervod_sync", "sync_type": "incremental"}
+    )
+    assert started.status_code == 201 and started.json()["mode"] == "incremental"
+    cells = StageRun.objects.filter(batch=started.json()["batch_id"])
+    assert {c.stage: c.status for c in cells} == {
+        "nas": "SKIPPED",
+        "catalog": "SKIPPED",
+        "sheet": "PENDING",
+        "clips": "PENDING",
+        "finish": "PENDING",
+    }
+    shown = operator.get("/api/orchestrator/status").json()
+    [mine] = [w for w in shown["workflows"] if w["workflow"] == "pokervod_sync"]
+    assert [s["stage"] for s in mine["stages"]][:2] == ["nas", "catalog"]
