@@ -88,6 +88,9 @@ def test_a_failing_block_fails_alone(world, run_batch):
     assert cells["clips"] == "BLOCKED" and cells["finish"] == "BLOCKED"
     assert batch.status == "COMPLETED_WITH_ERRORS"
     assert Batch.objects.count() == 1
+    [told] = Event.objects.filter(type="system.error")
+    assert told.payload["source"] == "D" and told.payload["dependents"] == ["C"]
+    assert "key.json" in told.payload["error"] and told.correlation_id == batch.id
 
 
 def test_block_statuses_follow_the_cells(world, run_batch):
