@@ -210,3 +210,25 @@ class SheetRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.row_key}"
+
+
+class SearchEntry(models.Model):
+    """One searchable thing of the catalog (an episode or a hand clip) and its words.
+
+    The full-text index over ``text`` is each database's own (migration 0005): FTS5 on SQLite,
+    a ``tsvector`` GIN index on PostgreSQL, a FULLTEXT index on MariaDB (pokervod.search).
+    """
+
+    kind = models.CharField(max_length=20)
+    ref_id = models.BigIntegerField()
+    title = models.CharField(max_length=500)
+    text = models.TextField()
+
+    class Meta:
+        db_table = "yooini_pokervod_search"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "ref_id"], name="pokervod_search_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref_id}: {self.title}"

@@ -3,7 +3,7 @@
 One partition; its stages are the blocks, in the seed's phases::
 
     nas (A) ─┐
-             ├─> sheet (D) ─> clips (C) ─> finish (system.sync.completed)
+             ├─> sheet (D) ─> clips (C) ─> finish (search index, system.sync.completed)
     catalog (B) ┘
 
 Modes: ``full`` (every stage; daily at 03:00), ``incremental`` (sheet, clips, finish; every
@@ -141,5 +141,8 @@ def clips(ctx, partition):
 
 @pokervod_sync.stage(after=clips, retry=Retry(attempts=3, base_delay=1))
 def finish(ctx, partition):
-    ctx.emit("system.sync.completed", {"mode": ctx.mode, "batch": ctx.batch_id})
-    return 1
+    from .search import search_reindex
+
+    indexed = search_reindex()
+    ctx.emit("system.sync.completed", {"mode": ctx.mode, "batch": ctx.batch_id, "search": indexed})
+    return {"items": 1, "search": indexed}
