@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from markets.api import ListingDetailView, ListingListView
 from orchestrator.api import urlpatterns as orchestrator_urls
 from orders.api import OrderLineDetailView, OrderLineListView, OrderLineTrackingView
+from pokervod.api import urlpatterns as pokervod_urls
 from source_data.api import MarketSummaryView, SourceDataDetailView, SourceDataListView
 
 urlpatterns = [
@@ -21,4 +22,5 @@ urlpatterns = [
     path("orders/", OrderLineListView.as_view(), name="api-orders"),
     path("orders/<int:pk>/", OrderLineDetailView.as_view(), name="api-order"),
     path("orders/<int:pk>/tracking/", OrderLineTrackingView.as_view(), name="api-order-tracking"),
+    *pokervod_urls,
 ]

@@ -79,3 +79,23 @@ def test_list_projects(catalog):
         {"code": "EPT", "name": "European Poker Tour", "seasons": 1, "episodes": 1, "clips": 0},
         {"code": "WSOP", "name": "World Series of Poker", "seasons": 1, "episodes": 2, "clips": 1},
     ]
+
+
+def test_the_rest_endpoints(catalog, api_as, client):
+    viewer = api_as("viewer")
+    projects = viewer.get("/api/pokervod/projects/")
+    assert projects.status_code == 200 and [p["code"] for p in projects.json()] == ["EPT", "WSOP"]
+    found = viewer.get("/api/pokervod/search/", {"q": "hero call"}).json()
+    assert [(r["kind"], r["id"]) for r in found["results"]] == [("clip", catalog["clip"].pk)]
+    assert (
+        viewer.get("/api/pokervod/search/", {"q": "main", "kind": "episode"}).json()["results"][0][
+            "kind"
+        ]
+        == "episode"
+    )
+    bad = viewer.get("/api/pokervod/search/", {"q": "--"})
+    assert bad.status_code == 400 and "q" in bad.json()
+    assert viewer.get("/api/pokervod/search/", {"q": "x", "limit": "lots"}).status_code == 400
+    status = viewer.get("/api/pokervod/status/").json()
+    assert status["overall"] == "idle" and status["blocks"]["D"]["stage"] == "sheet"
+    assert client.get("/api/pokervod/projects/").status_code in (401, 403)  # signed out
