@@ -53,3 +53,12 @@ def test_sheet_import_and_export(tmp_path):
         run("sheet-import", str(tmp_path / "x.ods"), "--spreadsheet", "S")
     with pytest.raises(CommandError, match="no rows were read yet"):
         run("sheet-export", str(tmp_path / "o.csv"), "--spreadsheet", "other")
+
+
+def test_health_and_migrate(tmp_path, settings):
+    settings.POKERVOD_NAS_ROOTS = [str(tmp_path)]
+    assert "G ok" in run("health")
+    assert "nothing to apply" in run("migrate")
+    settings.POKERVOD_NAS_ROOTS = []
+    with pytest.raises(CommandError, match="not healthy"):
+        run("health")

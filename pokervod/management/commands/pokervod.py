@@ -44,6 +44,9 @@ class Command(BaseCommand):
         exp.add_argument("--spreadsheet", required=True)
         exp.add_argument("--range", default="Hands!A1:Z")
         exp.add_argument("--key-column", default="hand_id")
+        health = sub.add_parser("health", help="can each block work now (exit 1 when not)")
+        health.add_argument("--json", action="store_true")
+        sub.add_parser("migrate", help="apply this app's migrations, rolled back if one fails")
         sample = sub.add_parser("sample", help="a generated archive, fully synced, then one edit")
         sample.add_argument("--dir", default=None, help="where to generate (default: var/)")
         sample.add_argument("--files", type=int, default=1400)
@@ -139,6 +142,29 @@ class Command(BaseCommand):
         table = [header] + [[r.values.get(h, "") for h in header] for r in rows]
         path = write_rows(opts["file"], table)
         self.stdout.write(f"{len(rows)} rows of {source.name} written to {path}")
+
+    def do_health(self, opts):
+        from pokervod.health import health_check
+
+        health = health_check()
+        lines = [
+            f"{block} {'ok' if state['ok'] else 'NOT OK'}  "
+            + ", ".join(f"{k}={v}" for k, v in state.items() if k != "ok")
+            for block, state in health.items()
+        ]
+        self.out(opts, health, "\n".join(lines))
+        if not all(state["ok"] for state in health.values()):
+            raise CommandError("a block is not healthy")
+
+    def do_migrate(self, opts):
+        from pokervod.health import MigrationFailed, run_migration
+
+        try:
+            result = run_migration()
+        except MigrationFailed as exc:
+            raise CommandError(str(exc)) from exc
+        done = ", ".join(result.applied) or "nothing to apply"
+        self.stdout.write(f"pokervod migrations (from {result.before}): {done}")
 
     def do_sample(self, opts):
         from pokervod.sample_run import run_sample
