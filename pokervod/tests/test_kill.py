@@ -21,11 +21,11 @@ from pokervod.sheets.testing import SheetsContractServer
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 120
-HANDS = 800
+HANDS = 400
 
 
 def test_kill_during_the_full_sync_then_rerun(tmp_path):
-    sample = build(tmp_path, files=200, hands=HANDS)
+    sample = build(tmp_path, files=100, hands=HANDS)
     with SheetsContractServer() as server:
         key = server.service_account()
         key_file = tmp_path / "key.json"
