@@ -115,7 +115,8 @@ def episode_label(episode: Episode) -> str:
     return f"{season.project.code} {season.name} {event.name} {episode.title}"
 
 
-def _choices() -> dict[int, str]:
+def episode_choices() -> dict[int, str]:
+    """Every episode's normalized full name, by id: what titles are matched against."""
     rows = Episode.objects.select_related("event__season__project")
     return {e.pk: normalize_title(episode_label(e)) for e in rows}
 
@@ -140,7 +141,7 @@ def match_episode(
     if decided is not None and decided.resolved is not None:
         return EpisodeMatch(decided.resolved, 1.0, decided.resolved, decided)
     threshold = match_threshold() if threshold is None else threshold
-    choices = _choices() if choices is None else choices
+    choices = episode_choices() if choices is None else choices
     query = normalize_title(title)
     best = process.extractOne(query, choices, scorer=_score, processor=None)
     if best is None:

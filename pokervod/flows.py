@@ -19,7 +19,7 @@ from pathlib import Path
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 
-from .catalog import CatalogError, _choices, create_episode, create_project, match_episode
+from .catalog import CatalogError, create_episode, create_project, episode_choices, match_episode
 from .clips import ClipError, upsert_hand_clip
 from .models import HandClip, SheetRow
 from .nas.lookup import match_file_path
@@ -86,7 +86,7 @@ def clips_from_rows(
             reason = "no present NAS file matches the row"
         else:
             if choices is None:
-                choices = _choices()
+                choices = episode_choices()
             title = values.get(EPISODE) or file_name
             try:
                 episode = match_episode(title, choices=choices).episode if title else None

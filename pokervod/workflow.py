@@ -7,11 +7,12 @@ One partition; its stages are the blocks, in the seed's phases::
     catalog (B) ┘
 
 Modes: ``full`` (every stage; daily at 03:00), ``incremental`` (sheet, clips, finish; every
-5 minutes: what the engine's ``POST /api/orchestrator/sync`` runs for ``incremental``) and ``nas`` (nas, clips, finish; hourly: a file that appears can make a waiting row's
-clip). A skipped stage is transparent. Retries are the seed's table: A and B 3 attempts
-exponential from 5 s, C 2 attempts fixed 2 s, D 5 attempts exponential from 10 s;
+5 minutes: what the engine's ``POST /api/orchestrator/sync`` runs for ``incremental``) and
+``nas`` (nas, clips, finish; hourly: a file that appears can make a waiting row's clip). A
+skipped stage is transparent. Retries are the seed's table (``policies.RETRY_POLICIES``);
 configuration errors are not retried. A block whose cell fails is ERROR alone; the stages
-after it in the batch are BLOCKED and the batch ends COMPLETED_WITH_ERRORS.
+after it in the batch are BLOCKED and the batch ends COMPLETED_WITH_ERRORS, and the blocks
+that depend on it are told by ``system.error`` (``isolation``).
 
 Where each stage reads its configuration: the batch's params (``--param roots=/a,/b``,
 ``spreadsheet_id``, ``range``, ``key_column``, ``service_account_file``, ``sheets_base_url``,
@@ -29,15 +30,11 @@ from django.conf import settings
 from orchestrator import Retry, ScheduleSpec, Workflow
 
 from . import events
-from .catalog import CatalogError
-from .nas.filenames import RuleError
 from .nas.scan import scan_nas
-from .sheets.a1 import A1Error
-from .sheets.auth import ServiceAccount, SheetsAuthError
+from .policies import RETRY_POLICIES
+from .sheets.auth import ServiceAccount
 from .sheets.client import SheetsClient
 from .sheets.sync import SheetSource, SheetsSyncError, sync_sheet
-
-CONFIG_ERRORS = (RuleError, CatalogError, SheetsSyncError, A1Error)
 
 pokervod_sync = Workflow(
     "pokervod_sync",
@@ -63,7 +60,7 @@ def sheet_config(params: dict[str, Any]) -> dict[str, Any]:
     return configured
 
 
-@pokervod_sync.stage(retry=Retry(attempts=3, base_delay=5, no_retry_on=CONFIG_ERRORS))
+@pokervod_sync.stage(retry=RETRY_POLICIES["A"])
 def nas(ctx, partition):
     roots = ctx.params.get("roots")
     result = scan_nas(
@@ -78,7 +75,7 @@ def nas(ctx, partition):
     return {"items": result.seen, **result.as_dict()}
 
 
-@pokervod_sync.stage(retry=Retry(attempts=3, base_delay=5, no_retry_on=CONFIG_ERRORS))
+@pokervod_sync.stage(retry=RETRY_POLICIES["B"])
 def catalog(ctx, partition):
     from .flows import catalog_import
     from .models import Episode
@@ -92,7 +89,7 @@ def catalog(ctx, partition):
 
 @pokervod_sync.stage(
     after=[nas, catalog],
-    retry=Retry(attempts=5, base_delay=10, no_retry_on=(*CONFIG_ERRORS, SheetsAuthError)),
+    retry=RETRY_POLICIES["D"],
 )
 def sheet(ctx, partition):
     config = sheet_config(ctx.params)
@@ -125,7 +122,7 @@ def sheet(ctx, partition):
     return {"items": items, **result.as_dict()}
 
 
-@pokervod_sync.stage(after=sheet, retry=Retry(attempts=2, backoff="fixed", base_delay=2))
+@pokervod_sync.stage(after=sheet, retry=RETRY_POLICIES["C"])
 def clips(ctx, partition):
     from .flows import clips_from_rows
 

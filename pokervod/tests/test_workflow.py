@@ -133,3 +133,13 @@ def test_the_engines_api_starts_and_shows_it(api_as, settings, transactional_db)
     shown = operator.get("/api/orchestrator/status").json()
     [mine] = [w for w in shown["workflows"] if w["workflow"] == "pokervod_sync"]
     assert [s["stage"] for s in mine["stages"]][:2] == ["nas", "catalog"]
+
+
+def test_the_seeds_retry_table_is_the_stages_configuration():
+    from pokervod.policies import RETRY_POLICIES
+
+    by_stage = {"nas": "A", "catalog": "B", "sheet": "D", "clips": "C"}
+    for stage, block in by_stage.items():
+        assert pokervod_sync.stages[stage].retry == RETRY_POLICIES[block]
+    assert (RETRY_POLICIES["D"].attempts, RETRY_POLICIES["D"].base_delay) == (5, 10)
+    assert (RETRY_POLICIES["C"].backoff, RETRY_POLICIES["C"].base_delay) == ("fixed", 2)
