@@ -41,6 +41,8 @@ def _cells(batch_id: str) -> Iterator[str]:
     for cell in StageRun.objects.filter(batch=batch_id).order_by("id"):
         result = {k: v for k, v in (cell.result or {}).items() if isinstance(v, int | str)}
         shown = ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("source", "export"))
+        if cell.error:
+            shown = f"{shown}  {cell.error.splitlines()[-1][:200]}".strip()
         yield f"  {cell.stage:<8} {cell.status:<8} {shown}"
 
 
