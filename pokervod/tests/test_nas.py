@@ -208,3 +208,20 @@ def test_ffprobe_when_installed_gives_duration(nas, tmp_path, settings):
     broken = VideoFile.objects.get(name="final table highlights.mov")
     assert broken.duration_seconds is None
     assert broken.probe_error.endswith("Invalid data found when processing input")
+
+
+@pytest.mark.django_db
+def test_the_configured_rules_are_used(tmp_path, settings):
+    settings.POKERVOD_FFPROBE = str(tmp_path / "none")
+    settings.POKERVOD_FILENAME_RULES = [
+        {"name": "ggpoker", "pattern": r"GG-(?P<event>\w+)-(?P<year>\d{4})-P(?P<part>\d+)"}
+    ]
+    write(tmp_path / "nas", "GG-Millions-2024-P3.mp4")
+    write(tmp_path / "nas", "WSOP_2024_Main_Event_Day1.mp4")
+    result = scan_nas([str(tmp_path / "nas")])
+    assert result.unparsed == 1  # the defaults are replaced, not extended
+    gg = VideoFile.objects.get(name="GG-Millions-2024-P3.mp4")
+    assert (gg.rule, gg.event, gg.year, gg.part) == ("ggpoker", "Millions", 2024, 3)
+    settings.POKERVOD_FILENAME_RULES = [{"name": "bad", "pattern": "("}]
+    with pytest.raises(RuleError, match="'bad': bad pattern"):
+        scan_nas([str(tmp_path / "nas")])
