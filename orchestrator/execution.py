@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import time
 import traceback as tb
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from yooini.run_settings import run_settings_applied
 
+from .core.claim import Claim, Outcome
 from .core.clock import Clock, get_clock
 from .core.items import (
     RESULT_KEY,
@@ -34,40 +33,6 @@ __all__ = [
     "UnknownStage",
     "execute_claim",
 ]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A stage run taken by a runner: everything needed to execute it without another read."""
-
-    stage_run_id: int
-    attempt: int
-    failures: int
-    batch_id: str
-    workflow: str
-    mode: str
-    params: dict[str, Any]
-    partition: str
-    stage: str
-    resource: str
-    checkpoint: Any = None
-    deadline_at: datetime | None = None
-    owner: str = ""  # who holds the lease: the claiming runner, or the worker that adopted it
-    settings: dict[str, Any] = field(default_factory=dict)  # the batch's run settings
-
-
-@dataclass(frozen=True)
-class Outcome:
-    claim: Claim
-    ok: bool
-    items: int = 0
-    result: Any = None
-    error: str = ""
-    error_type: str = ""
-    traceback: str = ""
-    retryable: bool = True
-    duration: float = 0.0
-    events: tuple[EmittedEvent, ...] = ()
 
 
 class StageTimeout(Exception):
