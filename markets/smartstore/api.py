@@ -96,9 +96,11 @@ class NaverClient:
 
     def call(self, method: str, path: str, *, json: Any = None, files: Any = None) -> dict:
         """One API call with a valid token; the JSON answer (``{}`` when it has none)."""
-        auth = {"token": self.token(force=False), "refreshed": False}
+        token = self.token(force=False)
+        refreshed = False
 
         def attempt() -> dict:
+            nonlocal token, refreshed
             while True:
                 try:
                     response = self._http.request(
@@ -106,16 +108,16 @@ class NaverClient:
                         path,
                         json=json,
                         files=files,
-                        headers={"Authorization": f"Bearer {auth['token']}"},
+                        headers={"Authorization": f"Bearer {token}"},
                     )
                 except httpx.TimeoutException:
                     raise MarketUnavailable(f"{method} {path}: timed out") from None
                 except httpx.HTTPError as exc:
                     raise MarketUnavailable(f"{method} {path}: {type(exc).__name__}") from None
-                if response.status_code != 401 or auth["refreshed"]:
+                if response.status_code != 401 or refreshed:
                     break
-                auth["refreshed"] = True  # once per call: a token that expired in between
-                auth["token"] = self.token(force=True)
+                refreshed = True  # once per call: a token that expired in between
+                token = self.token(force=True)
             status = response.status_code
             if status == 429:
                 wait = retry_after_of(response)
