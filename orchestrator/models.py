@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .schedule_checks import schedule_errors
+
 
 class BatchStatus(models.TextChoices):
     RUNNING = "RUNNING"
@@ -229,8 +231,6 @@ class Schedule(models.Model):
         return Timing(self.cron or None, self.every_seconds, self.time_zone)
 
     def clean(self) -> None:
-        from .services.schedules import schedule_errors
-
         errors = schedule_errors(self)
         if errors:
             from django.core.exceptions import ValidationError

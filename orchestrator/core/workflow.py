@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .breaker import BreakerPolicy
 from .dag import topological_order
@@ -19,6 +19,8 @@ from .retry import Retry
 
 if TYPE_CHECKING:
     from .schedule import ScheduleSpec
+
+T = TypeVar("T")
 
 ALL = "__all__"
 SINGLE_PARTITION = "-"
@@ -94,7 +96,7 @@ class Workflow:
         self._partitions = partitions
         self._modes = dict(modes or {"full": ALL})
         self.stages: dict[str, Stage] = {}
-        self._graph_cache: dict[tuple, Any] = {}
+        self._graph_cache: dict[tuple[object, ...], Any] = {}
         if register:
             registry.add(self)
 
@@ -191,12 +193,13 @@ class Workflow:
 
         return self._cached(("children", mode), build)
 
-    def _cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+    def _cached(self, key: tuple[str, str], build: Callable[[], T]) -> T:
         # Declaring a stage changes the graph: key on how many were declared so far.
         full_key = (*key, self.version, len(self.stages))
         if full_key not in self._graph_cache:
             self._graph_cache[full_key] = build()
-        return self._graph_cache[full_key]
+        found: T = self._graph_cache[full_key]
+        return found
 
     def _effective_deps(self, mode: str) -> dict[str, frozenset[str]]:
         chosen = self.stages_in_mode(mode)

@@ -12,11 +12,11 @@ from typing import Any
 
 from django.db import transaction
 
+from ..core.claim import Claim, Outcome
 from ..core.dag import downstream_closure
 from ..core.items import ItemFailuresExceeded
 from ..core.retry import NO_RETRY, Retry
 from ..core.workflow import Workflow, registry
-from ..execution import Claim, Outcome
 from ..models import CellStatus, StageRun
 from . import cellsql
 from .events import NewEvent, deliver_after_commit, event_row, events_emit
