@@ -92,7 +92,11 @@ class Command(EngineCommand):
             start(
                 "yooini-dispatch",
                 lambda: dispatch_loop(
-                    stop, executor=executor, concurrency=concurrency, on_closed=self._closed
+                    stop,
+                    executor=executor,
+                    concurrency=concurrency,
+                    on_closed=self._closed,
+                    kind="serve",
                 ),
             )
             # Notifications go out from the process that runs the engine, not from every

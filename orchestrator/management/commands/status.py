@@ -3,8 +3,10 @@ import json
 from django.core.management.base import CommandError
 
 from ...console import console, print_grid, print_summary
-from ...models import Batch
+from ...core.clock import get_clock
+from ...models import Batch, BatchStatus
 from ...selectors import batch_document, batch_get
+from ...services.processes import processes_knowing, runnable_by
 from ..base import EngineCommand
 
 
@@ -22,11 +24,19 @@ class Command(EngineCommand):
             batch = batch_get(opts["batch"], workflow=opts["workflow"])
         except Batch.DoesNotExist as exc:
             raise CommandError(f"no batch {opts['batch'] or ''}".strip()) from exc
+        now = get_clock().now()
         if opts["json"]:
-            self.stdout.write(json.dumps(batch_document(batch.id), ensure_ascii=False, indent=2))
+            document = batch_document(batch.id)
+            document["runnable_by"] = [
+                {"process": p.owner, "kind": p.kind}
+                for p in processes_knowing(batch.workflow, now=now)
+            ]
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
         print_summary(batch)
         print_grid(batch, limit=opts["partitions"])
+        if batch.status == BatchStatus.RUNNING:
+            console.print(runnable_by(batch.workflow, now=now), soft_wrap=True)
         console.print(
             f"created {batch.created_at:%Y-%m-%d %H:%M:%S}  finished {batch.finished_at or '-'}"
         )
