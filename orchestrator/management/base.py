@@ -15,6 +15,32 @@ class EngineCommand(BaseCommand):
         return super().execute(*args, **options)
 
 
+def params_parse(items: list[str], workflow: str) -> dict[str, str]:
+    """``--param key=value`` options as a dict; a key ``workflow`` does not read is an error
+    naming the keys it does."""
+    from yooini.choices import choices_text
+
+    from ..core.workflow import registry
+
+    params: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--param {item!r} must look like key=value")
+        params[key] = value
+    try:
+        definition = registry.get(workflow)
+    except KeyError:
+        return params  # the caller says which workflows exist
+    unknown = definition.params_unknown(params)
+    if unknown:
+        raise CommandError(
+            f"--param {', '.join(unknown)}: workflow {workflow!r} reads no such parameter; "
+            f"its parameters: {choices_text(definition.params or {})}"
+        )
+    return params
+
+
 def add_run_options(parser) -> None:
     parser.add_argument("--executor", choices=EXECUTORS, help="default: YOOINI_EXECUTOR")
     parser.add_argument(

@@ -26,7 +26,7 @@ from ..core.schedule import (
     Timing,
     misfire_decide,
 )
-from ..core.workflow import registry
+from ..core.workflow import NoPartitions, registry
 from ..models import Batch, BatchStatus, Schedule, schedule_default_time_zone
 from .batches import batch_start
 
@@ -85,6 +85,13 @@ def schedule_errors(schedule: Schedule) -> dict[str, str]:
     except KeyError as exc:
         errors["workflow"] = str(exc).strip("\"'")
     else:
+        params = schedule.params if isinstance(schedule.params, dict) else {}
+        unknown = workflow.params_unknown(params)
+        if unknown:
+            errors["params"] = (
+                f"workflow {workflow.name!r} reads no parameter {', '.join(unknown)} "
+                f"(its parameters: {', '.join(sorted(workflow.params or {})) or 'none'})"
+            )
         if schedule.mode not in workflow.modes:
             errors["mode"] = (
                 f"workflow {workflow.name!r} has no mode {schedule.mode!r} "
@@ -305,6 +312,8 @@ def _start(schedule: Schedule) -> tuple[str, str, str]:
             started = batch_start(
                 schedule.workflow, mode=schedule.mode, params=dict(schedule.params or {})
             )
+    except NoPartitions as exc:  # nothing enabled to run (e.g. after the sample): not a fault
+        return "nothing", "", f"nothing to run: {exc}"
     except Exception as exc:
         return "error", "", f"error: {str(exc).strip(chr(34) + chr(39))}"
     batch = started.batch
