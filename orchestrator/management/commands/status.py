@@ -48,5 +48,5 @@ class Command(EngineCommand):
         print_summary(batch)
         print_grid(batch, limit=opts["partitions"])
         if batch.status == BatchStatus.RUNNING:
-            console.print(runnable_by(batch.workflow, now=now), soft_wrap=True)
+            console.print(runnable_by(batch.workflow, now=now))
         console.print(f"created {when(batch.created_at)}  finished {when(batch.finished_at)}")

@@ -141,8 +141,7 @@ def _disarm() -> None:
     if disabled:
         console.print(
             f"disabled until the next `yooini sample` (their servers are gone): "
-            f"{', '.join(disabled)}",
-            soft_wrap=True,
+            f"{', '.join(disabled)}"
         )
 
 
