@@ -41,6 +41,28 @@ def params_parse(items: list[str], workflow: str) -> dict[str, str]:
     return params
 
 
+def batch_runnable_here(batch_id: str) -> None:
+    """Refuse, in one line, to run a batch that does not exist or whose workflow this process
+    has not loaded (its cells would wait for ever here): say who could run it."""
+    from ..core.clock import get_clock
+    from ..core.workflow import registry
+    from ..models import Batch
+    from ..selectors import unknown_batch
+    from ..services.processes import known_workflows, runnable_by
+
+    workflow = Batch.objects.filter(id=batch_id).values_list("workflow", flat=True).first()
+    if workflow is None:
+        raise CommandError(unknown_batch(batch_id))
+    try:
+        registry.get(workflow)
+    except KeyError:
+        known = ", ".join(known_workflows()) or "none"
+        raise CommandError(
+            f"batch {batch_id} is of workflow {workflow!r}, which this process does not know "
+            f"(known: {known}); {runnable_by(workflow, now=get_clock().now())}"
+        ) from None
+
+
 def add_run_options(parser) -> None:
     parser.add_argument("--executor", choices=EXECUTORS, help="default: YOOINI_EXECUTOR")
     parser.add_argument(

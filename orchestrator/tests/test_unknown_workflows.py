@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from orchestrator import registry
@@ -113,3 +114,13 @@ def test_a_silent_process_no_longer_counts(make_workflow, settings):
     process_beat("h:2:b", "serve", now=now)
     assert [p.owner for p in processes_knowing(flow.name, now=now)] == ["h:2:b"]
     assert processes_knowing("not-loaded-anywhere", now=now) == []
+
+
+def test_resume_and_retry_of_a_batch_this_process_cannot_run_say_so(make_workflow):
+    flow, batch = _failed_once(make_workflow)
+    for command in ("resume", "retry"):
+        with pytest.raises(CommandError, match=rf"workflow '{flow.name}', which this process"):
+            call_command(command, batch.id, "--quiet")
+    with pytest.raises(CommandError, match="no batch '19990101_01'"):
+        call_command("retry", "19990101_01")
+    assert StageRun.objects.get(batch=batch).error == "RuntimeError: the supplier said 503"
