@@ -20,8 +20,9 @@ DJANGO_COMMANDS_LISTED = ("migrate",)
 # Commands that work, or fix things, before the database is migrated.
 WITHOUT_DATABASE = {"help", "migrate", "makemigrations", "showmigrations", "sqlmigrate", "check"}
 NOT_MIGRATED = "the database {where} is not migrated: run `yooini migrate`"
-# Commands that fail in a thread, later, rather than at once: checked before they start.
-LONG_RUNNING = {"serve", "scheduler", "worker", "notify"}
+# Commands that fail in a thread, later, rather than at once: checked before they start
+# (``serve`` checks for itself, after its own settings checks).
+LONG_RUNNING = {"scheduler", "worker", "notify"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,12 +124,12 @@ def _not_migrated(args: list[str], exc: BaseException) -> bool:
 def migrations_pending() -> bool:
     """True when the default database lacks migrations this code has."""
     from django.db import DatabaseError, connection
-    from django.db.migrations.executor import MigrationExecutor
+
+    from monitoring.health import migrations_unapplied
 
     try:
         connection.close()  # the failed statement may have left the connection unusable
-        executor = MigrationExecutor(connection)
-        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        return bool(migrations_unapplied())
     except DatabaseError:
         return False
 

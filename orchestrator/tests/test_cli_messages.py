@@ -74,7 +74,7 @@ def test_every_command_on_an_unmigrated_database_says_run_migrate(tmp_path):
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, (command, done.stderr)
         lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].endswith("is not migrated: run `yooini migrate`"), (
+        assert len(lines) == 1 and "run `yooini migrate`" in lines[0], (
             command,
             done.stderr,
         )
