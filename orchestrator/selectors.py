@@ -126,6 +126,7 @@ def workflows_document() -> list[dict[str, Any]]:
                 for s in w.stage_order()
             ],
             "trigger": w.trigger,
+            "params": w.params,
         }
         for w in registry.workflows()
     ]
