@@ -38,6 +38,13 @@ def schedule_errors(schedule: Any) -> dict[str, str]:
     except KeyError as exc:
         errors["workflow"] = str(exc).strip("\"'")
     else:
+        params = schedule.params if isinstance(schedule.params, dict) else {}
+        unknown = workflow.params_unknown(params)
+        if unknown:
+            errors["params"] = (
+                f"workflow {workflow.name!r} reads no parameter {', '.join(unknown)} "
+                f"(its parameters: {', '.join(sorted(workflow.params or {})) or 'none'})"
+            )
         if schedule.mode not in workflow.modes:
             errors["mode"] = (
                 f"workflow {workflow.name!r} has no mode {schedule.mode!r} "

@@ -87,7 +87,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "access.context_processors.roles",
-            ]
+            ],
+            # one time zone and format everywhere: ``{{ moment|when }}`` (yooini.timefmt)
+            "builtins": ["yooini.timefmt"],
         },
     }
 ]

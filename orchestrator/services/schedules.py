@@ -23,7 +23,7 @@ from ..core.schedule import (
     ScheduleError,
     misfire_decide,
 )
-from ..core.workflow import registry
+from ..core.workflow import NoPartitions, registry
 from ..models import Batch, BatchStatus, Schedule, schedule_default_time_zone
 from ..schedule_checks import schedule_errors
 from .batches import batch_start
@@ -267,6 +267,8 @@ def _start(schedule: Schedule) -> tuple[str, str, str]:
             started = batch_start(
                 schedule.workflow, mode=schedule.mode, params=dict(schedule.params or {})
             )
+    except NoPartitions as exc:  # nothing enabled to run (e.g. after the sample): not a fault
+        return "nothing", "", f"nothing to run: {exc}"
     except Exception as exc:
         return "error", "", f"error: {str(exc).strip(chr(34) + chr(39))}"
     batch = started.batch

@@ -137,13 +137,15 @@ FROZEN = {
         "class(name: 'str', *, partitions: 'PartitionsProvider | None' = None, "
         "modes: 'Mapping[str, Iterable[str] | str] | None' = None, version: 'str' = '1', "
         "trigger: 'str | None' = None, description: 'str' = '', "
-        "schedules: 'Iterable[ScheduleSpec]' = (), register: 'bool' = True) -> 'None'"
+        "schedules: 'Iterable[ScheduleSpec]' = (), params: 'Mapping[str, str] | None' = None, "
+        "register: 'bool' = True) -> 'None'"
     ),
     "Workflow.children_in_mode": "def(self, mode: 'str') -> 'dict[str, tuple[str, ...]]'",
     "Workflow.default_mode": "property",
     "Workflow.deps": "def(self) -> 'dict[str, tuple[str, ...]]'",
     "Workflow.effective_deps": "def(self, mode: 'str') -> 'dict[str, frozenset[str]]'",
     "Workflow.modes": "property",
+    "Workflow.params_unknown": "def(self, keys: 'Iterable[str]') -> 'list[str]'",
     "Workflow.partitions": "def(self, params: 'Mapping[str, Any]') -> 'list[str]'",
     "Workflow.stage": (
         "def(self, fn: 'StageFn | None' = None, *, name: 'str | None' = None, "

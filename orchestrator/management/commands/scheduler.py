@@ -70,6 +70,7 @@ class Command(EngineCommand):
                         executor=opts["executor"],
                         concurrency=opts["concurrency"],
                         on_closed=self._closed,
+                        kind="scheduler",
                     ),
                     stop=stop,
                     failures=failures,

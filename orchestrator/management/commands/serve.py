@@ -91,7 +91,11 @@ class Command(EngineCommand):
             start(
                 "yooini-dispatch",
                 lambda: dispatch_loop(
-                    stop, executor=executor, concurrency=concurrency, on_closed=self._closed
+                    stop,
+                    executor=executor,
+                    concurrency=concurrency,
+                    on_closed=self._closed,
+                    kind="serve",
                 ),
             )
             # What other apps registered (the notification pump) runs in the process that
