@@ -7,9 +7,10 @@ made twice.
 Setup (in this process): a temporary SQLite database (or ``--database-url``, which must name
 an empty database of its own), migrated; a local Coupang that takes orders and a local
 ownerclan that takes purchases (their contract servers, as the tests use them); one product
-of the supplier listed on the Coupang account. Then, ``--kills`` times: 2 to 6 new orders are
-placed, ``yooini run order_processing`` starts as its own process and is SIGKILLed after a
-random delay between 0.6 and 1.6 times a clean run's duration (so kills fall in collect,
+of the supplier listed on the Coupang account. Then, until ``--kills`` kills have landed: 2 to
+6 new orders are placed, ``yooini run order_processing`` starts as its own process and is
+SIGKILLed after a random delay between 0.6 and 1.6 times a run's duration (the last run that
+ended on its own tells it; so kills fall in collect,
 acknowledge, purchase and tracking alike; the supplier answers each purchase after 100 ms to
 widen that window); some of the supplier's orders ship meanwhile. Finally clean runs until
 nothing is left to do. Prints one JSON document; exits 1 when an invariant broke:
@@ -124,22 +125,28 @@ def soak(args, env: dict, cli: list[str]) -> dict:
         started = time.monotonic()
         subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
         clean_s = time.monotonic() - started
-        kills, ended_first = [], 0
-        for _ in range(args.kills):
+        kills, ended_first, rounds = [], 0, 0
+        # Until --kills kills have landed: a run that ends before its kill tells how long a
+        # run takes now, and the next delays follow it.
+        while len(kills) < args.kills and rounds < 3 * args.kills:
+            rounds += 1
             place(rng.randint(2, 6))
             for key in rng.sample(sorted(ownerclan.orders), k=min(2, len(ownerclan.orders))):
                 if ownerclan.orders[key].get("status") != "SHIPPED":
                     ownerclan.ship(key, number=f"6400{rng.randrange(10**8):08d}")
             delay = rng.uniform(0.6 * clean_s, 1.6 * clean_s)
+            began = time.monotonic()
             proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)  # fmt: skip
-            time.sleep(delay)
-            if proc.poll() is None:
+            try:
+                proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
                 kills.append(round(delay, 3))
             else:
                 ended_first += 1
-            proc.wait(timeout=30)
+                clean_s = time.monotonic() - began
         ownerclan.order_delay = 0.0
         finals = []
         for _ in range(3):
@@ -170,6 +177,7 @@ def soak(args, env: dict, cli: list[str]) -> dict:
         invoices_twice = sum(1 for n in market.invoices.values() if n > 1)
         report = {
             "kills": len(kills),
+            "rounds": rounds,
             "runs_ended_before_their_kill": ended_first,
             "kill_delays_s": kills,
             "clean_run_s": round(clean_s, 2),
@@ -184,7 +192,8 @@ def soak(args, env: dict, cli: list[str]) -> dict:
             "problems": problems[:20],
         }
         report["ok"] = (
-            len(lines) == placed
+            len(kills) >= args.kills
+            and len(lines) == placed
             and ownerclan.duplicates == 0
             and invoices_twice == 0
             and not problems
