@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback as tb
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +22,11 @@ from .core.items import (
     item_errors_merged,
     item_errors_of,
     reason_key,
+    reasons_text,
 )
+from .core.stagelog import StageLog
 from .core.workflow import registry
+from .logcapture import StageLogger, capturing
 
 log = logging.getLogger("yooini.stage")
 
@@ -66,6 +69,8 @@ class Outcome:
     retryable: bool = True
     duration: float = 0.0
     events: tuple[EmittedEvent, ...] = ()
+    log: str = ""  # what the attempt logged (bounded), written with the outcome
+    log_truncated: bool = False
 
 
 class LeaseLost(Exception):
@@ -96,7 +101,7 @@ class StageContext:
     clock: Clock
     stage_run_id: int
     items: int = 0
-    log: logging.Logger = field(default=log)
+    log: logging.Logger | logging.LoggerAdapter = field(default=log)
     _events: list[EmittedEvent] = field(default_factory=list)
     _item_errors: dict[str, int] = field(default_factory=dict)
 
@@ -138,6 +143,7 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     """Run the stage of ``claim`` and describe the result; never raises for a stage's error."""
     clock = clock or get_clock()
     started = time.perf_counter()
+    buffer = StageLog()
     ctx = StageContext(
         batch_id=claim.batch_id,
         workflow=claim.workflow,
@@ -150,13 +156,28 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
         deadline_at=claim.deadline_at,
         clock=clock,
         stage_run_id=claim.stage_run_id,
+        log=StageLogger(log, buffer, clock),
     )
+    outcome = _execute(claim, ctx, started, buffer, clock)
+    if ctx._item_errors or item_errors_of(outcome.result):
+        errors = item_errors_of(outcome.result) or ctx._item_errors
+        buffer.add(clock.now(), "ITEMS", f"item errors: {reasons_text(errors, shown=20)}")
+    if outcome.traceback:
+        buffer.add(clock.now(), "ERROR", outcome.traceback.rstrip())
+    if not buffer:
+        return outcome
+    return replace(outcome, log=buffer.text(), log_truncated=buffer.truncated)
+
+
+def _execute(
+    claim: Claim, ctx: StageContext, started: float, buffer: StageLog, clock: Clock
+) -> Outcome:
     try:
         stage = _stage_of(claim)
     except (KeyError, UnknownStage) as exc:
         return _failure(claim, exc, retryable=False, started=started, ctx=ctx)
     try:
-        with run_settings_applied(claim.settings):
+        with run_settings_applied(claim.settings), capturing(buffer, clock):
             returned = stage.fn(ctx, claim.partition)
     except Exception as exc:  # a stage's failure is data, recorded against its cell
         retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))

@@ -232,6 +232,11 @@ class BatchDetailView(APIView):
         return Response(BatchDetailSerializer(grid.batch, context=context).data)
 
 
+def api_actor(request: Request) -> str:
+    """Who called, as events record it: ``api:<user>``."""
+    return f"api:{request.user.get_username()}"
+
+
 class _BatchAction(APIView):
     def act(self, batch_id: str, action) -> Any:
         batch_or_404(batch_id)
@@ -252,7 +257,9 @@ class BatchResumeView(_BatchAction):
         responses={200: BatchSerializer, 404: NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request: Request, batch_id: str) -> Response:
-        return batch_response(self.act(batch_id, lambda: batch_resume(batch_id)))
+        return batch_response(
+            self.act(batch_id, lambda: batch_resume(batch_id, actor=api_actor(request)))
+        )
 
 
 class BatchRetryView(_BatchAction):
@@ -268,7 +275,10 @@ class BatchRetryView(_BatchAction):
         reset = self.act(
             batch_id,
             lambda: batch_retry(
-                batch_id, stage=found.get("stage"), partition=found.get("partition")
+                batch_id,
+                stage=found.get("stage"),
+                partition=found.get("partition"),
+                actor=api_actor(request),
             ),
         )
         return Response({"reset": reset})
@@ -281,4 +291,6 @@ class BatchCancelView(_BatchAction):
         responses={200: BatchSerializer, 404: NOT_FOUND},
     )
     def post(self, request: Request, batch_id: str) -> Response:
-        return batch_response(self.act(batch_id, lambda: batch_cancel(batch_id)))
+        return batch_response(
+            self.act(batch_id, lambda: batch_cancel(batch_id, actor=api_actor(request)))
+        )

@@ -15,6 +15,16 @@ class EngineCommand(BaseCommand):
         return super().execute(*args, **options)
 
 
+def cli_actor() -> str:
+    """Who runs this command, as events record it: ``cli:<os user>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "cli:unknown"
+
+
 def add_run_options(parser) -> None:
     parser.add_argument("--executor", choices=EXECUTORS, help="default: YOOINI_EXECUTOR")
     parser.add_argument(

@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_resume
-from ..base import EngineCommand, add_run_options
+from ..base import EngineCommand, add_run_options, cli_actor
 
 
 class Command(EngineCommand):
@@ -15,7 +15,7 @@ class Command(EngineCommand):
 
     def handle(self, *args, **opts):
         try:
-            batch = batch_resume(opts["batch"])
+            batch = batch_resume(opts["batch"], actor=cli_actor())
         except Batch.DoesNotExist as exc:
             raise CommandError(f"no batch {opts['batch']!r}") from exc
         except BatchConflict as exc:
