@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.db.models.fields.json import KeyTransform
 
 from .core.clock import get_clock
-from .core.items import RESULT_KEY, item_errors_of
+from .core.items import RESULT_KEY, SET_ASIDE_KEY, item_errors_by_kind, item_errors_count
 from .core.waiting import WaitReason
 from .models import Batch, CellStatus, Event, StageRun, StageRunLog
 from .waits import WAITING, cell_wait, resource_views, stage_waits
@@ -79,7 +79,7 @@ class CellDetail:
     cell: StageRun
     events: list[Event]
     wait: WaitReason | None = None
-    item_errors: dict[str, int] | None = None  # reason -> count, most first
+    item_errors: dict[str, dict[str, int]] | None = None  # kind -> reason -> count
     logs: list[StageRunLog] | None = None  # one per attempt that logged, newest first
 
 
@@ -178,7 +178,10 @@ def _rows(batch: Batch, partitions: list[str], now: datetime) -> list[GridRow]:
     cells: dict[str, dict[str, GridCell]] = {name: {} for name in partitions}
     query = (
         StageRun.objects.filter(batch_id=batch.id, partition__in=partitions)
-        .annotate(reported=KeyTransform(RESULT_KEY, "result"))
+        .annotate(
+            failed=KeyTransform(RESULT_KEY, "result"),
+            set_aside=KeyTransform(SET_ASIDE_KEY, "result"),
+        )
         .order_by("partition", "position")
         .values_list(
             "id",
@@ -191,7 +194,8 @@ def _rows(batch: Batch, partitions: list[str], now: datetime) -> list[GridRow]:
             "started_at",
             "finished_at",
             "error",
-            "reported",
+            "failed",
+            "set_aside",
             "waiting_on",
             "next_attempt_at",
             "resource",
@@ -206,7 +210,7 @@ def _rows(batch: Batch, partitions: list[str], now: datetime) -> list[GridRow]:
         statuses.setdefault(row[1], {})[row[2]] = row[3]
     for row in found:
         cell_id, name, stage, status, attempt, failures, items, started, finished, error = row[:10]
-        reported, waiting_on, next_attempt_at, resource = row[10:]
+        failed, set_aside, waiting_on, next_attempt_at, resource = row[10:]
         end = now if status == CellStatus.RUNNING else finished
         wait = cell_wait(
             batch=batch,
@@ -230,7 +234,7 @@ def _rows(batch: Batch, partitions: list[str], now: datetime) -> list[GridRow]:
             finished_at=finished,
             duration_s=_seconds(started, end),
             error=_first_line(error),
-            item_errors=sum(item_errors_of({RESULT_KEY: reported}).values()),
+            item_errors=item_errors_count({RESULT_KEY: failed, SET_ASIDE_KEY: set_aside}),
             wait=wait,
         )
     return [GridRow(partition=name, cells=cells[name]) for name in partitions]
@@ -267,12 +271,15 @@ def cell_detail(cell_id: int, *, batch_id: str | None = None) -> CellDetail:
             waits=stage_waits(cell.batch),
             now=now,
         )
-    errors = item_errors_of(cell.result)
+    errors = {
+        kind: dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+        for kind, found in item_errors_by_kind(cell.result).items()
+    }
     return CellDetail(
         cell=cell,
         events=list(events),
         wait=wait,
-        item_errors=dict(sorted(errors.items(), key=lambda kv: (-kv[1], kv[0]))),
+        item_errors=errors,
         logs=list(cell.logs.order_by("-attempt")[:MAX_CELL_LOGS]),
     )
 

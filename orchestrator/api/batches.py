@@ -77,6 +77,13 @@ class ItemErrorGroupSerializer(serializers.Serializer):
     reason = serializers.CharField()
     count = serializers.IntegerField(help_text=_("Items that failed for this reason."))
     partitions = serializers.IntegerField(help_text=_("Partitions they were in."))
+    kind = serializers.ChoiceField(
+        choices=["failed", "set aside"],
+        help_text=_(
+            "failed: counts against the stage's ItemFailures rule; set aside: rows or products "
+            "the stage left for a person (rejected rows, human translation), never failing it."
+        ),
+    )
 
 
 class BatchDetailSerializer(BatchSerializer):
@@ -96,7 +103,8 @@ class BatchDetailSerializer(BatchSerializer):
 
     @extend_schema_field(ItemErrorGroupSerializer(many=True))
     def get_item_errors(self, batch: Batch) -> list[dict[str, Any]]:
-        """Items that failed, by stage and reason (each reason once, with its count)."""
+        """Items that failed or were set aside, by stage, kind and reason (each reason once,
+        with its count)."""
         return [group.as_dict() for group in batch_item_errors(batch.id)]
 
 

@@ -84,7 +84,8 @@ def test_a_partition_whose_every_image_fails_is_not_green(make_workflow, run_bat
         {"stage": "image", "reason": "HTTP 404 from the image host", "count": 5, "partitions": 2}
     ]
     doc = batch_document(batch.id)
-    assert doc["item_errors"] == batch.totals["item_errors"]
+    # The live document says the kind of each group; the totals keep only failed items.
+    assert [{**g, "kind": "failed"} for g in batch.totals["item_errors"]] == doc["item_errors"]
 
     event = Event.objects.get(correlation_id=batch.id, type="batch.completed_with_errors")
     message = message_for(event.type, event.payload, batch_id=batch.id, workflow=wf.name)
@@ -123,10 +124,16 @@ def test_the_api_and_the_dashboard_show_failed_items_by_reason(
     detail = api_as("viewer").get(f"/api/batches/{batch.id}/").json()
     assert detail["status"] == "COMPLETED_WITH_ERRORS"
     assert detail["item_errors"] == [
-        {"stage": "image", "reason": "HTTP 404 from the image host", "count": 8, "partitions": 2}
+        {
+            "stage": "image",
+            "reason": "HTTP 404 from the image host",
+            "count": 8,
+            "partitions": 2,
+            "kind": "failed",
+        }
     ]
     assert detail["totals"]["failed_items"] == 8
     page = client_as("viewer").get(f"/batches/{batch.id}/").content.decode()
-    assert "8 items failed" in page
+    assert "8 item errors" in page
     table = page.split('id="item-errors"', 1)[1].split("</table>", 1)[0]
     assert table.count("HTTP 404 from the image host") == 1 and ">8<" in table
