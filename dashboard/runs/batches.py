@@ -100,8 +100,12 @@ def _cell_context(batch_id: str, cell_id: int) -> dict:
         "duration": duration,
         "wait": wait_text(detail.wait),
         "wait_kind": detail.wait.kind if detail.wait else "",
-        "item_errors": list((detail.item_errors or {}).items()),
-        "failed_items": sum((detail.item_errors or {}).values()),
+        "item_errors": [
+            (kind, reason, count)
+            for kind, found in (detail.item_errors or {}).items()
+            for reason, count in found.items()
+        ],
+        "failed_items": sum(sum(found.values()) for found in (detail.item_errors or {}).values()),
         "logs": detail.logs or [],
         "checkpoint": pretty_json(run.checkpoint),
         "result": pretty_json(run.result),
