@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from yooini.run_settings import run_settings_applied
 
 from .core.clock import Clock, get_clock
@@ -143,7 +145,7 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     """Run the stage of ``claim`` and describe the result; never raises for a stage's error."""
     clock = clock or get_clock()
     started = time.perf_counter()
-    buffer = StageLog()
+    buffer = StageLog(zone=timezone.get_default_timezone())
     ctx = StageContext(
         batch_id=claim.batch_id,
         workflow=claim.workflow,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 LIMIT = 64 * 1024  # characters kept per attempt
 LINE_LIMIT = 8 * 1024  # one line longer than this is cut (a dumped payload is not a log line)
@@ -21,8 +21,9 @@ LINE_LIMIT = 8 * 1024  # one line longer than this is cut (a dumped payload is n
 class StageLog:
     """An attempt's log lines; thread-safe, as a stage may log from threads of its own."""
 
-    def __init__(self, limit: int = LIMIT) -> None:
+    def __init__(self, limit: int = LIMIT, zone: tzinfo | None = None) -> None:
         self.limit = limit
+        self.zone = zone  # lines show their time in this zone (the installation's)
         self._lines: deque[str] = deque()
         self._size = 0
         self._dropped = 0  # characters dropped from the start
@@ -30,6 +31,8 @@ class StageLog:
 
     def add(self, at: datetime, level: str, text: str) -> None:
         text = text if len(text) <= LINE_LIMIT else text[: LINE_LIMIT - 1] + "…"
+        if self.zone is not None and at.tzinfo is not None:
+            at = at.astimezone(self.zone)
         line = f"{at:%H:%M:%S} {level:<7} {text}\n"
         with self._lock:
             self._lines.append(line)
