@@ -140,3 +140,25 @@ def test_the_cli_records_its_os_user(make_workflow, run_batch, monkeypatch):
     call_command("cancel", batch.id)
     event = Event.objects.get(correlation_id=batch.id, type="batch.cancel_requested")
     assert event.actor == "cli:operator-os"
+
+
+@pytestmark_db
+def test_the_api_gives_a_cells_logs_and_wait(make_workflow, run_batch, api_as):
+    wf = make_workflow("apilogs", partitions=["a"])
+
+    def first(ctx, partition):
+        ctx.log.warning("row 3 has no price")
+        raise RuntimeError("feed unreadable")
+
+    wf.stage(first, name="first", retry=NO_RETRY)
+    wf.stage(lambda ctx, p: 1, name="second", after="first", retry=NO_RETRY)
+    batch = run_batch(wf)
+    client = api_as("viewer")
+    grid = client.get(f"/api/batches/{batch.id}/grid/").json()
+    cells = grid["rows"][0]["cells"]
+    assert cells["second"]["wait"]["text"] == "blocked by first (ERROR)"
+    assert cells["first"]["wait"] is None and cells["first"]["item_errors"] == 0
+    detail = client.get(f"/api/batches/{batch.id}/cells/{cells['first']['id']}/").json()
+    assert detail["logs"][0]["attempt"] == 1
+    assert "WARNING row 3 has no price" in " ".join(detail["logs"][0]["text"].split())
+    assert "RuntimeError: feed unreadable" in detail["logs"][0]["text"]
