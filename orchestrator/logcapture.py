@@ -23,7 +23,6 @@ _current: contextvars.ContextVar[tuple[StageLog, Clock] | None] = contextvars.Co
     "yooini_stage_log", default=None
 )
 _BUFFERED = "yooini_buffered"  # marks records ctx.log already put in the buffer
-_installed = False
 _install_lock = threading.Lock()
 
 
@@ -80,20 +79,25 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
 
 
 _previous_showwarning = warnings.showwarning
+_root_handler = _RootHandler(level=logging.INFO)
 
 
 def install() -> None:
-    """Route root-logger records and warnings of stage threads to their buffers (once)."""
-    global _installed, _previous_showwarning
-    if _installed:
+    """Route root-logger records and warnings of stage threads to their buffers.
+
+    Checked at every stage run, not once: a logging reconfiguration (``dictConfig``) or a
+    ``warnings.catch_warnings`` block elsewhere may have put the originals back since.
+    """
+    global _previous_showwarning
+    root = logging.getLogger()
+    if _root_handler in root.handlers and warnings.showwarning is _showwarning:
         return
     with _install_lock:
-        if _installed:
-            return
-        logging.getLogger().addHandler(_RootHandler(level=logging.INFO))
-        _previous_showwarning = warnings.showwarning
-        warnings.showwarning = _showwarning
-        _installed = True
+        if _root_handler not in root.handlers:
+            root.addHandler(_root_handler)
+        if warnings.showwarning is not _showwarning:
+            _previous_showwarning = warnings.showwarning
+            warnings.showwarning = _showwarning
 
 
 @contextmanager
