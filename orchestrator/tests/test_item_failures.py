@@ -137,3 +137,40 @@ def test_the_api_and_the_dashboard_show_failed_items_by_reason(
     assert "8 item errors" in page
     table = page.split('id="item-errors"', 1)[1].split("</table>", 1)[0]
     assert table.count("HTTP 404 from the image host") == 1 and ">8<" in table
+
+
+def test_items_set_aside_are_counted_the_same_everywhere_and_never_fail(
+    make_workflow, run_batch, client_as, capsys
+):
+    from orchestrator.console import print_summary
+    from orchestrator.core.items import SET_ASIDE_KEY, set_aside
+    from orchestrator.grid import batch_grid
+
+    wf = make_workflow("aside", partitions=["feed"])
+    # Every row rejected: set aside, never failing the cell (the failed-items rule ignores them).
+    wf.stage(
+        lambda ctx, p: {
+            "items": 0,
+            SET_ASIDE_KEY: set_aside(["row rejected: price is not a number"] * 2),
+        },
+        name="collect",
+        retry=NO_RETRY,
+    )
+    batch = run_batch(wf)
+    assert batch.status == "COMPLETED" and "failed_items" not in batch.totals
+
+    doc = batch_document(batch.id)
+    assert doc["item_errors"] == [
+        {
+            "stage": "collect",
+            "reason": "row rejected: price is not a number",
+            "count": 2,
+            "partitions": 1,
+            "kind": "set aside",
+        }
+    ]
+    assert batch_grid(batch.id).rows[0].cells["collect"].item_errors == 2
+    print_summary(batch)
+    assert "item errors 2 (0 failed, 2 set aside)" in capsys.readouterr().out
+    page = client_as("viewer").get(f"/batches/{batch.id}/").content.decode()
+    assert "2 item errors" in page and "set aside" in page
