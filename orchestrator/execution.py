@@ -19,8 +19,10 @@ from yooini.run_settings import run_settings_applied
 
 from .core.clock import Clock, get_clock
 from .core.items import (
+    FAILED,
     RESULT_KEY,
     ItemFailuresExceeded,
+    item_errors_by_kind,
     item_errors_merged,
     item_errors_of,
     reason_key,
@@ -161,9 +163,12 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
         log=StageLogger(log, buffer, clock),
     )
     outcome = _execute(claim, ctx, started, buffer, clock)
-    if ctx._item_errors or item_errors_of(outcome.result):
-        errors = item_errors_of(outcome.result) or ctx._item_errors
-        buffer.add(clock.now(), "ITEMS", f"item errors: {reasons_text(errors, shown=20)}")
+    # The item errors close the log, by kind (a failed attempt kept only ctx's own count).
+    kinds = item_errors_by_kind(outcome.result)
+    if not kinds and ctx._item_errors:
+        kinds = {FAILED: ctx._item_errors}
+    for kind, errors in kinds.items():
+        buffer.add(clock.now(), "ITEMS", f"items {kind}: {reasons_text(errors, shown=20)}")
     if outcome.traceback:
         buffer.add(clock.now(), "ERROR", outcome.traceback.rstrip())
     if not buffer:

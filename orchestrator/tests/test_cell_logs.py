@@ -63,7 +63,7 @@ def test_each_attempt_keeps_its_log_warnings_item_errors_and_traceback(make_work
     assert "UserWarning: deprecated call in attempt 1" in first
     assert "RuntimeError: the shop hung up" in first and "Traceback" in first
     assert "Traceback" not in second
-    assert "item errors: HTTP 404 from the shop (1)" in second
+    assert "items failed: HTTP 404 from the shop (1)" in second
     assert not logs[1].truncated
 
 
