@@ -21,6 +21,7 @@ from .core.clock import Clock, get_clock
 from .core.items import (
     FAILED,
     RESULT_KEY,
+    SET_ASIDE_KEY,
     ItemFailuresExceeded,
     item_errors_by_kind,
     item_errors_merged,
@@ -164,7 +165,9 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     )
     outcome = _execute(claim, ctx, started, buffer, clock)
     # The item errors close the log, by kind (a failed attempt kept only ctx's own count).
-    kinds = item_errors_by_kind(outcome.result)
+    result = outcome.result
+    reported = isinstance(result, dict) and (RESULT_KEY in result or SET_ASIDE_KEY in result)
+    kinds = item_errors_by_kind(result) if reported else {}
     if not kinds and ctx._item_errors:
         kinds = {FAILED: ctx._item_errors}
     for kind, errors in kinds.items():

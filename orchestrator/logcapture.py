@@ -13,8 +13,6 @@ import contextvars
 import logging
 import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .core.clock import Clock
 from .core.stagelog import StageLog
@@ -100,11 +98,18 @@ def install() -> None:
             warnings.showwarning = _showwarning
 
 
-@contextmanager
-def capturing(buffer: StageLog, clock: Clock) -> Iterator[None]:
-    install()
-    token = _current.set((buffer, clock))
-    try:
-        yield
-    finally:
-        _current.reset(token)
+class capturing:  # noqa: N801 - used as a context manager, like contextlib's
+    """``with capturing(buffer, clock):`` the stage's thread logs into ``buffer``. A class, not
+    a generator: it runs around every stage run."""
+
+    __slots__ = ("_value", "_token")
+
+    def __init__(self, buffer: StageLog, clock: Clock) -> None:
+        self._value = (buffer, clock)
+
+    def __enter__(self) -> None:
+        install()
+        self._token = _current.set(self._value)
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
