@@ -19,6 +19,7 @@ from orchestrator.core.workflow import registry
 from orchestrator.grid import Grid, batch_grid, cell_detail
 from orchestrator.item_errors import batch_item_errors
 from orchestrator.models import Batch, BatchStatus, CellStatus, StageRun
+from orchestrator.services.processes import runnable_by
 
 from ..charts import PairRow, pair_chart
 from .overview import live_counts
@@ -100,6 +101,12 @@ def _cell_context(batch_id: str, cell_id: int) -> dict:
         "duration": duration,
         "wait": wait_text(detail.wait),
         "wait_kind": detail.wait.kind if detail.wait else "",
+        # A cell that waits is run only by a process that knows its workflow: who could.
+        "runnable_by": (
+            runnable_by(run.workflow, now=get_clock().now())
+            if run.status == CellStatus.PENDING
+            else ""
+        ),
         "item_errors": [
             (kind, reason, count)
             for kind, found in (detail.item_errors or {}).items()
