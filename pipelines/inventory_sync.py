@@ -9,7 +9,8 @@ supplier (decision 11):
       -> push (what moved, to every account where the product is listed)
 
 READ holds the supplier's resource (one reader per supplier, shared with its collects); PUSH
-holds the markets' (the connectors pace their calls to each market's rate). A product sold
+holds the markets' and calls every account's market side by side, a thread per account (the
+connectors pace their calls to each market's rate). A product sold
 out at the supplier (at or below the safety stock) goes out of stock on every market, or is
 suspended where a market refuses stock 0; back in stock, it is on sale again; a new supplier
 price is priced again by each market's rules, in its currency. Every market call goes

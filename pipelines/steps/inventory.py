@@ -39,6 +39,7 @@ from ..products import product_unavailable, products_save
 from ..stock import inventory_of, reads_stock, safety_stock, sold_out, stock_read
 from .price import facts_refresh_changed, products_reprice
 from .register import FAILED, not_ready_reason, publish_digest
+from .side_by_side import side_by_side
 
 ERROR_KEY = "inventory"
 FAILURES_KEPT = 50
@@ -103,6 +104,10 @@ def push(ctx, partition: str) -> dict[str, Any]:
     failures: list[dict[str, str]] = []
     items = 0
     unavailable = None
+    # What moved, per account, read here; then every account's market calls side by side
+    # (each account's own calls in order); then their results recorded here, one account
+    # after another.
+    work: list[tuple[Any, list]] = []
     for account in run_accounts(ctx.params, None):
         todo = _moved(rows, account)
         if not todo:
@@ -123,9 +128,12 @@ def push(ctx, partition: str) -> dict[str, Any]:
                 )
             )
         items += len(ready)
-        if not ready:
-            continue
-        results = listing_publish_many(
+        if ready:
+            work.append((account, ready))
+
+    def publish(job: tuple[Any, list]) -> list:
+        account, ready = job
+        return listing_publish_many(
             account,
             [content for _, _, content in ready],
             "partial",
@@ -135,6 +143,8 @@ def push(ctx, partition: str) -> dict[str, Any]:
                 for _, state, _ in ready
             ],
         )
+
+    for (account, ready), results in zip(work, side_by_side(publish, work), strict=True):
         unavailable = unavailable or unavailable_error(results)
         published = []
         for (row, state, content), result in zip(ready, results, strict=True):

@@ -16,11 +16,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
-
-from django.db import connection, connections
 
 from markets.publish import PublishResult, listing_publish_many, unavailable_error
 from media.storage import storage_get
@@ -33,6 +30,7 @@ from ..market_products import Preparers, market_products, market_products_save, 
 from ..models import MarketProduct, PipelineProduct, ProductState
 from ..products import products_of
 from ..stock import inventory_of
+from .side_by_side import side_by_side
 
 FAILURES_KEPT = 50
 FAILED = ("failed", "unavailable")
@@ -75,7 +73,9 @@ def register(ctx, partition: str, *, markets: Sequence[str] | None = None) -> di
         work.append(_AccountWork(account, ready, [(m, g) for m, g in groups if g]))
     # Each account's market is another server with its own rate: their calls go side by side,
     # one account's in order. What comes back is recorded here, one account after another.
-    for job, outcomes in zip(work, _each_side_by_side(_publish, work), strict=True):
+    for job, outcomes in zip(
+        work, side_by_side(_publish, work, busy=lambda job: bool(job.groups)), strict=True
+    ):
         account = job.account
         published: list[Published] = []
         for (_, group), results in zip(job.groups, outcomes, strict=True):
@@ -138,25 +138,6 @@ def _publish(job: _AccountWork) -> list[list[PublishResult]]:
         )
         for mode, group in job.groups
     ]
-
-
-def _each_side_by_side(fn: Callable[[Any], Any], jobs: list) -> list:
-    """``[fn(job) for job in jobs]``, each job in a thread of its own (with its own database
-    connection, closed after). Inside a transaction the jobs run one after another in it: a
-    thread could not see what the transaction holds."""
-    busy = [job for job in jobs if job.groups]
-    if len(busy) < 2 or connection.in_atomic_block:
-        return [fn(job) for job in jobs]
-
-    def run(job):
-        try:
-            return fn(job)
-        finally:
-            connections.close_all()  # this thread's own connections only
-
-    with ThreadPoolExecutor(max_workers=len(busy), thread_name_prefix="register") as pool:
-        futures = [pool.submit(run, job) if job.groups else None for job in jobs]
-        return [future.result() if future is not None else [] for future in futures]
 
 
 def not_ready_reason(row: PipelineProduct, state: MarketProduct | None) -> str:
