@@ -111,3 +111,15 @@ def test_an_order_of_each_site_goes_round_once(account, listing, market, ownercl
     assert again["purchase"] == {} and again["tracking"] == {}
     assert again["collect"]["created"] == 0
     assert ownerclan.duplicates == 0 and OrderLine.objects.count() == 2
+
+
+def test_the_sample_orders_on_gmarket_through_its_server(account, listing, market):
+    from types import SimpleNamespace
+
+    from pipelines.sample.orders import orders_place
+
+    served = {"gmarket": SimpleNamespace(server=None, settings={"base_url": market.base_url})}
+    assert orders_place(served, ["live-gmarket"], 2) == {"gmarket": "live-gmarket"}
+    placed = sorted(market.orders.values(), key=lambda order: order["OrderNo"])
+    assert [order["OutGoodsNo"] for order in placed] == [REFERENCE, REFERENCE]
+    assert placed[0]["ReceiverName"] != placed[1]["ReceiverName"], "a made-up buyer each"
