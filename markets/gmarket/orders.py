@@ -170,7 +170,7 @@ class EsmOrders(BaseMarketConnector):
         answer = self._client(site).call("POST", ORDERS_PATH, body)
         data = answer.body.get("Data") or {}
         found = data.get("RequestOrders") or []
-        orders, rejected = _orders(found, site)
+        orders, rejected = _orders(found, site, STATUS_OF[status])
         since = start.strftime(DATE_FORMAT)
         if len(found) >= PAGE_SIZE:
             token = {"from": since, "site": site, "status": status, "page": page + 1}
@@ -255,22 +255,24 @@ def _site_and_order(line: MarketOrderLine) -> tuple[str, int]:
     return str(data["site"]), int(data["orderNo"])
 
 
-def _orders(found: Sequence[Any], site: str) -> tuple[tuple[MarketOrder, ...], tuple[str, ...]]:
-    """The readable orders of a page, and where and what is wrong for each other one."""
+def _orders(
+    found: Sequence[Any], site: str, status: MarketLineStatus
+) -> tuple[tuple[MarketOrder, ...], tuple[str, ...]]:
+    """The readable orders of a page (all in the status it was asked for), and where and what
+    is wrong for each other one."""
     orders, rejected = [], []
     for index, item in enumerate(found, start=1):
         number = item.get("OrderNo") if isinstance(item, Mapping) else None
         try:
-            orders.append(_order(item, site))
+            orders.append(_order(item, site, status))
         except (KeyError, TypeError, ValueError) as exc:
             what = f"missing {exc.args[0]}" if isinstance(exc, KeyError) else "a malformed value"
             rejected.append(f"{site} order {number or f'#{index}'}: {what}")
     return tuple(orders), tuple(rejected)
 
 
-def _order(item: Mapping[str, Any], site: str) -> MarketOrder:
+def _order(item: Mapping[str, Any], site: str, status: MarketLineStatus) -> MarketOrder:
     order_no = int(item["OrderNo"])
-    status = STATUS_OF.get(int(item.get("OrderStatus") or 1), MarketLineStatus.NEW)
     options = item.get("ItemOptionSelectList") or ()
     option = " / ".join(str(o.get("ItemOptionValue") or "") for o in options if o)
     line = MarketOrderLine(
