@@ -13,8 +13,14 @@ enforcing its contract (``markets.coupang.orders``), for tests and the sample.
   one of its items, ``invoiceNumber`` 6..20 letters or digits, ``deliveryCompanyCode`` a known
   parcel company; ``invoices`` counts accepted invoices per box (a second one is a duplicate).
 
+- ``GET .../returnRequests``: ``searchType=timeFrame``, ``createdAtFrom``/``createdAtTo`` as
+  ``yyyy-MM-ddTHH:mm`` at most 31 days apart, and either ``status`` one of RU, UC, CC, PR or
+  ``cancelType=CANCEL`` with no status; the receipts created in the window, whole.
+
 Faults and the 429 come from ``ContractServer``. ``deliver(box)`` moves a shipped box to
-``FINAL_DELIVERY``.
+``FINAL_DELIVERY``; ``buyer_cancels(box)`` is the buyer's cancel as Coupang takes it (paid: the
+box is cancelled at once; acknowledged: a release stop request; shipped: a return request) and
+``complete_return(receipt)`` completes a request.
 """
 
 from __future__ import annotations
@@ -41,17 +47,33 @@ ORDER_STATUSES = (
 )
 PARCEL_COMPANIES = ("CJGLS", "HANJIN", "EPOST", "LOTTE", "KDEXP", "HYUNDAI")
 _INVOICE = re.compile(r"^[A-Za-z0-9]{6,20}$")
+# The list's status parameter and the receipt status each one reads.
+RECEIPT_OF = {
+    "RU": "RELEASE_STOP_UNCHECKED",
+    "UC": "RETURNS_UNCHECKED",
+    "CC": "RETURNS_COMPLETED",
+    "PR": "REQUEST_COUPANG_CHECK",
+}
 
 
 class CoupangOrderServer(CoupangContractServer):
-    persistent = (*CoupangContractServer.persistent, "sheets", "invoices", "_box_ids")
+    persistent = (
+        *CoupangContractServer.persistent,
+        "sheets",
+        "invoices",
+        "receipts",
+        "_box_ids",
+        "_receipt_ids",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sheets: dict[int, dict[str, Any]] = {}
         self.invoices: Counter[int] = Counter()
         self.acknowledged: Counter[int] = Counter()
+        self.receipts: dict[int, dict[str, Any]] = {}
         self._box_ids = itertools.count(700_000_001)
+        self._receipt_ids = itertools.count(363_585)
         self._tokens: dict[str, int] = {}
 
     # --- what a buyer and the tests do --------------------------------------------------------
@@ -98,6 +120,43 @@ class CoupangOrderServer(CoupangContractServer):
         with self.lock:
             self.sheets[box]["status"] = "FINAL_DELIVERY"
 
+    def buyer_cancels(self, box: int) -> int:
+        """The buyer cancels the box: the new receipt's id."""
+        with self.lock:
+            sheet = self.sheets[box]
+            if sheet["status"] == "ACCEPT":  # paid, not yet acknowledged: cancelled at once
+                sheet["status"] = "CANCELLED"
+                kind, status, released = "CANCEL", "RETURNS_COMPLETED", "N"
+            elif sheet["status"] == "INSTRUCT":  # being prepared: a request to stop the release
+                kind, status, released = "RETURN", "RELEASE_STOP_UNCHECKED", "N"
+            else:  # shipped: a return request
+                kind, status, released = "RETURN", "RETURNS_UNCHECKED", "Y"
+            receipt = next(self._receipt_ids)
+            self.receipts[receipt] = {
+                "receiptId": receipt,
+                "orderId": sheet["orderId"],
+                "receiptType": kind,
+                "receiptStatus": status,
+                "createdAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "returnItems": [
+                    {
+                        "shipmentBoxId": box,
+                        "vendorItemId": item["vendorItemId"],
+                        "vendorItemName": item["vendorItemName"],
+                        "sellerProductName": item["sellerProductName"],
+                        "purchaseCount": item["shippingCount"],
+                        "cancelCount": item["shippingCount"],
+                        "releaseStatus": released,
+                    }
+                    for item in sheet["orderItems"]
+                ],
+            }
+        return receipt
+
+    def complete_return(self, receipt: int) -> None:
+        with self.lock:
+            self.receipts[receipt]["receiptStatus"] = "RETURNS_COMPLETED"
+
     def status_of(self, box: int) -> str:
         with self.lock:
             return self.sheets[box]["status"]
@@ -117,6 +176,8 @@ class CoupangOrderServer(CoupangContractServer):
             return self._acknowledge(call)
         if call.path == api.invoices_path(vendor) and call.method == "POST":
             return self._invoices(call)
+        if call.path == api.returns_path(vendor) and call.method == "GET":
+            return self._returns(call)
         if call.path.startswith(api.ORDERS_ROOT):
             return 404, {}, _error(404, f"No route for {call.method} {call.path}.")
         return super()._route(call)
@@ -153,6 +214,36 @@ class CoupangOrderServer(CoupangContractServer):
             self._tokens[following] = offset + int(size)
         body = {"code": 200, "message": "OK", "data": _copy(page), "nextToken": following}
         return 200, {}, body
+
+    def _returns(self, call: Call) -> Answer:
+        params = {k: v[-1] for k, v in call.params.items()}
+        if params.get("searchType") != "timeFrame":
+            return 400, {}, _error(400, "searchType: timeFrame (the minute search) expected")
+        try:
+            start = datetime.strptime(params.get("createdAtFrom", ""), "%Y-%m-%dT%H:%M")
+            end = datetime.strptime(params.get("createdAtTo", ""), "%Y-%m-%dT%H:%M")
+        except ValueError:
+            return 400, {}, _error(400, "createdAtFrom, createdAtTo: yyyy-MM-ddTHH:mm required")
+        if not 0 <= (end - start).total_seconds() <= 31 * 86400:
+            return 400, {}, _error(400, "createdAtFrom, createdAtTo: at most 31 days apart")
+        status, cancel = params.get("status", ""), params.get("cancelType", "")
+        if cancel:
+            if cancel != "CANCEL" or status:
+                return 400, {}, _error(400, "cancelType: CANCEL, without status")
+        elif status not in RECEIPT_OF:
+            return 400, {}, _error(400, f"status: one of {', '.join(RECEIPT_OF)}")
+        with self.lock:
+            found = [
+                {**r, "returnItems": [dict(i) for i in r["returnItems"]]}
+                for _, r in sorted(self.receipts.items())
+                if start <= datetime.strptime(r["createdAt"][:16], "%Y-%m-%dT%H:%M") <= end
+                and (
+                    r["receiptType"] == "CANCEL"
+                    if cancel
+                    else r["receiptType"] == "RETURN" and r["receiptStatus"] == RECEIPT_OF[status]
+                )
+            ]
+        return 200, {}, {"code": 200, "message": "OK", "data": found}
 
     def _acknowledge(self, call: Call) -> Answer:
         body = call.json if isinstance(call.json, dict) else {}

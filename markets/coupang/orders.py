@@ -13,7 +13,19 @@
   invoiceNumber, splitShipping, preSplitShipped, estimatedShippingDate}]}``, INSTRUCT ->
   DEPARTURE.
 
-The paging token stored between runs: ``{"from": date, "status": S, "next": nextToken}``.
+- cancellations and returns: ``GET .../v4/vendors/{vendorId}/returnRequests?searchType=
+  timeFrame&createdAtFrom=yyyy-MM-ddTHH:mm&createdAtTo=yyyy-MM-ddTHH:mm&status=RU|UC|CC`` (a
+  buyer's request to stop the release, a return request, a completed return) and ``&cancelType=
+  CANCEL`` without a status (orders cancelled while paid), at most 31 days
+  (https://developers.coupangcorp.com/hc/en-us/articles/360033919613-Return-Cancellation-Request-List-Query);
+  each receipt's ``returnItems`` name the box and vendor item of our line. A receipt not yet
+  completed is the buyer's cancel request; a completed one cancels the line (a cancel, or a
+  return of items never released: ``releaseStatus`` "N",
+  https://developers.coupangcorp.com/hc/en-us/articles/360033793034-Processing-already-released )
+  or returns it.
+
+The paging token stored between runs: ``{"from": date, "status": S, "next": nextToken}``; ``S``
+runs through the order-sheet statuses, then the return-request passes.
 """
 
 from __future__ import annotations
@@ -40,6 +52,11 @@ from .connector import vendor_pace
 
 ORDERS_ROOT = "/v2/providers/openapi/apis/api/v4/vendors"
 STATUSES = ("ACCEPT", "FINAL_DELIVERY")
+# The return-request passes after the order sheets: release stop requested, return requested,
+# return completed, and cancelled while paid (``cancelType=CANCEL``, no status).
+RETURN_PASSES = ("RU", "UC", "CC", "CANCEL")
+PASSES = STATUSES + RETURN_PASSES
+RECEIPT_DONE = "RETURNS_COMPLETED"
 STATUS_OF = {
     "ACCEPT": MarketLineStatus.NEW,
     "INSTRUCT": MarketLineStatus.ACKNOWLEDGED,
@@ -64,6 +81,10 @@ def acknowledgement_path(vendor_id: str) -> str:
 
 def invoices_path(vendor_id: str) -> str:
     return f"{ORDERS_ROOT}/{vendor_id}/orders/invoices"
+
+
+def returns_path(vendor_id: str) -> str:
+    return f"{ORDERS_ROOT}/{vendor_id}/returnRequests"
 
 
 class CoupangOrders(BaseMarketConnector):
@@ -100,6 +121,8 @@ class CoupangOrders(BaseMarketConnector):
         today = self._today().date()
         start = str(token.get("from") or (today - LOOKBACK).isoformat())
         status = str(token.get("status") or STATUSES[0])
+        if status in RETURN_PASSES:
+            return self._returns(start, status)
         query = {
             "createdAtFrom": start,
             "createdAtTo": today.isoformat(),
@@ -114,11 +137,28 @@ class CoupangOrders(BaseMarketConnector):
         if following:
             token = {"from": start, "status": status, "next": following}
             return OrderPage(orders, token, True, rejected)
-        index = STATUSES.index(status) if status in STATUSES else len(STATUSES) - 1
-        if index + 1 < len(STATUSES):
-            token = {"from": start, "status": STATUSES[index + 1]}
+        return self._after(start, status, orders, rejected)
+
+    def _after(self, start: str, status: str, orders, rejected) -> OrderPage:
+        """The page's token when its pass is read whole: the next pass, or a new day."""
+        index = PASSES.index(status) if status in PASSES else len(PASSES) - 1
+        if index + 1 < len(PASSES):
+            token = {"from": start, "status": PASSES[index + 1]}
             return OrderPage(orders, token, True, rejected)
+        today = self._today().date()
         return OrderPage(orders, {"from": (today - LOOKBACK).isoformat()}, False, rejected)
+
+    def _returns(self, start: str, status: str) -> OrderPage:
+        """One return-request pass, read whole (the minute time frame answers without paging)."""
+        query = {
+            "searchType": "timeFrame",
+            "createdAtFrom": f"{start}T00:00",
+            "createdAtTo": self._today().strftime("%Y-%m-%dT%H:%M"),
+        }
+        query.update({"cancelType": "CANCEL"} if status == "CANCEL" else {"status": status})
+        answer = self._client.call("GET", f"{returns_path(self._vendor)}?{urlencode(query)}")
+        orders, rejected = _receipts(answer.get("data") or ())
+        return self._after(start, status, orders, rejected)
 
     # --- acknowledging and shipping -----------------------------------------------------------
 
@@ -226,6 +266,57 @@ def _order(sheet: Mapping[str, Any]) -> MarketOrder:
             address=address,
             zip_code=str(receiver.get("postCode") or ""),
         ),
+        lines=lines,
+    )
+
+
+def _receipts(receipts) -> tuple[tuple[MarketOrder, ...], tuple[str, ...]]:
+    """The lines cancel and return receipts are about, each with the receipt's outcome."""
+    orders, rejected = [], []
+    for index, receipt in enumerate(receipts, start=1):
+        number = receipt.get("receiptId") if isinstance(receipt, Mapping) else None
+        try:
+            orders.append(_receipt(receipt))
+        except (KeyError, TypeError, ValueError) as exc:
+            what = f"missing {exc.args[0]}" if isinstance(exc, KeyError) else "a malformed value"
+            rejected.append(f"return request {number or f'#{index}'}: {what}")
+    return tuple(orders), tuple(rejected)
+
+
+def _receipt(receipt: Mapping[str, Any]) -> MarketOrder:
+    items = receipt["returnItems"]
+    done = receipt["receiptStatus"] == RECEIPT_DONE
+    unreleased = all(str(i.get("releaseStatus") or "") == "N" for i in items)
+    if not done:
+        status = MarketLineStatus.CANCEL_REQUESTED
+    elif receipt.get("receiptType") == "CANCEL" or unreleased:
+        status = MarketLineStatus.CANCELLED
+    else:
+        status = MarketLineStatus.RETURNED
+    lines = tuple(
+        MarketOrderLine(
+            line_id=f"{item['shipmentBoxId']}-{item['vendorItemId']}",
+            # A receipt names no seller code: a line first seen here is known by its ids.
+            reference_number="",
+            product_name=str(item.get("sellerProductName") or item.get("vendorItemName") or ""),
+            option=str(item.get("vendorItemName") or ""),
+            quantity=int(item.get("purchaseCount") or item.get("cancelCount") or 0),
+            unit_price=0,
+            status=status,
+            market_data={
+                "shipmentBoxId": item["shipmentBoxId"],
+                "orderId": receipt["orderId"],
+                "vendorItemId": item["vendorItemId"],
+                "receiptId": receipt["receiptId"],
+            },
+        )
+        for item in items
+    )
+    return MarketOrder(
+        order_id=str(receipt["orderId"]),
+        ordered_at=str(receipt.get("createdAt") or ""),
+        currency="KRW",
+        buyer=Buyer(),  # the order keeps the buyer it was read with; none comes from here
         lines=lines,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from markets.contract import MarketKind, Preparer
 
 from .connector import CAPABILITIES, KIND, connector_create
+from .orders import orders_build
 
 
 def preparer_load() -> Preparer:
@@ -26,4 +27,5 @@ MARKET = MarketKind(
     capabilities=CAPABILITIES,
     connector=connector_create,
     preparer=preparer_load,
+    orders=orders_build,
 )

@@ -350,8 +350,18 @@ def _missing() -> Answer:
 
 def sample_market() -> tuple[GmarketContractServer, Callable[[], tuple[dict, dict]]]:
     """The server ``yooini sample --markets gmarket`` runs, and how its account is made of it:
-    (settings, credentials) once the server is started."""
-    server = GmarketContractServer()
-    # A seller's ESM+ address book and dispatch policy numbers, as filled in once.
-    seller = {"shipping_place_no": 1201, "dispatch_policy_no": 3301, "return_address_no": 4401}
+    (settings, credentials) once the server is started. It also takes orders (the order and
+    shipping calls of ``order_testing``)."""
+    from .order_testing import GmarketOrderServer  # it builds on this module
+
+    server = GmarketOrderServer()
+    # A seller's ESM+ address book and dispatch policy numbers, as filled in once, and the
+    # numbers the sample's ESM gives the parcel companies that tracking numbers name (CJGLS,
+    # ...); a real account copies them from ESM's list, https://etapi.gmarket.com/142 .
+    seller = {
+        "shipping_place_no": 1201,
+        "dispatch_policy_no": 3301,
+        "return_address_no": 4401,
+        "delivery_company_codes": {"CJGLS": 10013, "HANJIN": 10003, "EPOST": 10001},
+    }
     return server, lambda: ({**server.settings(), **seller}, server.credentials())

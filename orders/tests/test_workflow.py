@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_partitions_are_live_accounts_of_markets_with_an_order_api(account):
     market_account_create(name="dry-coupang", market="coupang", dry_run=True)
-    market_account_create(name="live-gmarket", market="gmarket", dry_run=False)
+    market_account_create(name="live-buyma", market="buyma", dry_run=False)  # no order API
     assert order_partitions({}) == ["live-coupang"]
     assert order_partitions({"account": "other"}) == []
 

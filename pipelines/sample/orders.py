@@ -15,7 +15,7 @@ from markets.models import Listing, ListingStatus
 from markets.orders import Buyer
 
 # The sample markets whose servers take orders (their order APIs are built).
-ORDER_MARKETS = ("coupang", "smartstore")
+ORDER_MARKETS = ("coupang", "smartstore", "gmarket")
 
 BUYERS = (
     Buyer("김민준", "0502-1111-2222", "서울특별시 중구 세종대로 110 3층", "04524"),

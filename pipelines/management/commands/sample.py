@@ -13,7 +13,7 @@ from orchestrator.console import console, print_summary, run_with_progress
 from orchestrator.management.base import EngineCommand, add_run_options
 from orchestrator.services.batches import BatchConflict, batch_start
 from pipelines.sample.markets import MARKETS, markets_served
-from pipelines.sample.orders import orders_place
+from pipelines.sample.orders import ORDER_MARKETS, orders_place
 from pipelines.sample_run import (
     ACCOUNT,
     UNITS,
@@ -150,7 +150,7 @@ def run_orders(served, accounts, opts):
     taking = orders_place(served, accounts, opts["orders"])
     console.print(
         f"{opts['orders']} order(s) placed on {', '.join(taking.values()) or 'no account'}"
-        " (markets taking orders here: coupang, smartstore)"
+        f" (markets taking orders here: {', '.join(ORDER_MARKETS)})"
     )
     started = batch_start("order_processing", params={"account": ",".join(taking.values())})
     return run_with_progress(
