@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("suppliers.urls")),
     path("", include("markets.urls")),
     path("", include("dashboard.urls")),
+    path("", include("analytics.urls")),
 ]
 
 handler400 = "yooini.errors.bad_request"
