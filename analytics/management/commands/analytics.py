@@ -4,6 +4,7 @@
   (or ``--url`` a running server's ``/collect``).
 - ``schemas``: the registered schemas; ``schema-register SUBJECT FILE``: a new version
   (refused with the reasons when not BACKWARD compatible).
+- ``stream``: consume the log's clickstream (sessions, popularity, anomaly alerts).
 - ``dead-letters``: the latest refused events and why.
 """
 
@@ -39,6 +40,11 @@ class Command(BaseCommand):
         reg = sub.add_parser("schema-register", help="register a new version of a subject")
         reg.add_argument("subject")
         reg.add_argument("file", type=Path)
+        stream = sub.add_parser("stream", help="consume the log: sessions, popularity, alerts")
+        stream.add_argument("--name", default="default", help="the consumer (its checkpoint)")
+        stream.add_argument("--batch", type=int, default=100, help="log entries per step")
+        stream.add_argument("--lateness-ms", type=int, default=5000)
+        stream.add_argument("--idle-exit", type=float, help="stop after this many idle seconds")
         dead = sub.add_parser("dead-letters", help="the latest refused events")
         dead.add_argument("--limit", type=int, default=20)
 
@@ -81,6 +87,21 @@ class Command(BaseCommand):
         self.stdout.write(
             f"sent {result.sent} events in {result.seconds:.1f} s ({result.rate:,.0f}/s): "
             f"{result.accepted} accepted, {result.rejected} to dead letters"
+        )
+
+    def _stream(self, opts):
+        from analytics.stream import StreamProcessor
+
+        try:
+            log = transport_for()
+        except TransportError as exc:
+            raise CommandError(str(exc)) from None
+        processor = StreamProcessor(log, name=opts["name"], lateness_ms=opts["lateness_ms"])
+        self.stderr.write(f"stream {opts['name']}: from offset {processor.offset} on {log.name}")
+        total = processor.run(batch=opts["batch"], idle_exit=opts["idle_exit"])
+        self.stdout.write(
+            f"{total.events} events from {total.entries} entries: {total.sessions} sessions, "
+            f"{total.windows} product windows, {total.alerts} alerts"
         )
 
     def _schemas(self, opts):

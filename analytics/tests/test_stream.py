@@ -1,0 +1,139 @@
+"""The stream on each transport: what it stores matches a batch recomputation of the same
+events exactly, and a kill -9 at random moments, then a restart, changes nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from analytics.models import AnomalyAlert, ProductPopularity, SessionSummary, StreamCheckpoint
+from analytics.stream import StreamProcessor
+from analytics.tests.servers import NATS_URL, REDIS_URL, server_required, unique_prefix
+from analytics.tests.stream_events import append, clickstream
+from analytics.transports import transport_for
+from analytics.windows import StreamWindows, recompute
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(name: str = "default") -> tuple[set, set]:
+    sessions = set(
+        SessionSummary.objects.filter(stream=name).values_list(
+            "session_id", "start_ms", "end_ms", "events", "page_views", "clicks", "purchased"
+        )
+    )
+    windows = set(
+        ProductPopularity.objects.filter(stream=name).values_list(
+            "window_start_ms", "product_id", "events"
+        )
+    )
+    return sessions, windows
+
+
+def expected_alerts(events: list[dict]) -> set:
+    return {(a.event_id, a.rule) for a in StreamWindows().apply(events)}
+
+
+@pytest.fixture(params=["embedded", "redis", "nats"])
+def log(request, tmp_path):
+    if request.param == "embedded":
+        transport = transport_for(f"sqlite:{tmp_path / 'log.sqlite3'}")
+    else:
+        url = REDIS_URL if request.param == "redis" else NATS_URL
+        server_required(url)
+        transport = transport_for(url, prefix=unique_prefix())
+    yield transport
+    if hasattr(transport, "delete"):
+        transport.delete()
+    transport.close()
+
+
+def test_the_stream_matches_the_batch_recomputation_on_each_transport(log):
+    events = clickstream(2000)
+    append(log, events)
+    processor = StreamProcessor(log)
+    total = processor.run(batch=7, idle_exit=0.3)
+    assert total.events == 2000 and total.entries == 40
+    checkpoint = StreamCheckpoint.objects.get(name="default")
+    assert checkpoint.offset == log.last_offset("user-events")
+    assert (checkpoint.events, checkpoint.late_events) == (2000, 0)
+    sessions, windows = recompute(events, checkpoint.watermark)
+    assert stored() == (sessions, windows)
+    assert len(sessions) > 50 and len(windows) > 50
+    alerts = set(AnomalyAlert.objects.values_list("event_id", "rule"))
+    assert alerts == expected_alerts(events) and alerts
+
+    # a new processor resumes from the checkpoint: new events only
+    more = clickstream(300, seed=2)
+    shift = max(e["timestamp"] for e in events) - min(e["timestamp"] for e in more)
+    for event in more:  # later than everything before: none is late
+        event["timestamp"] += shift
+        event["eventId"] = "late-" + event["eventId"]
+    append(log, more)
+    again = StreamProcessor(log).run(batch=7, idle_exit=0.3)
+    assert again.events == 300
+    checkpoint.refresh_from_db()
+    assert (checkpoint.events, checkpoint.late_events) == (2300, 0)
+    assert stored() == recompute(events + more, checkpoint.watermark)
+
+
+@pytest.mark.chaos
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_at_random_moments_then_restart_neither_loses_nor_doubles(tmp_path):
+    from orchestrator.tests.chaos import ROOT, database_url
+
+    log_path = tmp_path / "log.sqlite3"
+    log = transport_for(f"sqlite:{log_path}")
+    events = clickstream(20_000, seed=3)
+    append(log, events, per_entry=20)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "yooini.settings",
+        "YOOINI_VAR_DIR": str(tmp_path),
+        "YOOINI_ANALYTICS_LOG": f"sqlite:{log_path}",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "yooini.cli", "analytics", "stream", "--batch", "3"]
+    rnd = random.Random(11)
+    kills = 0
+    last = log.last_offset("user-events")
+    while kills < 12:
+        proc = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        started = (
+            StreamCheckpoint.objects.filter(name="default").values_list("offset", flat=True).first()
+        )
+        deadline = time.monotonic() + 60
+        # wait until it has moved on, then kill it at a random moment
+        while (
+            StreamCheckpoint.objects.filter(name="default").values_list("offset", flat=True).first()
+            == started
+        ):
+            assert proc.poll() is None, f"the stream ended (exit {proc.returncode})"
+            assert time.monotonic() < deadline, "the stream made no progress"
+            time.sleep(0.02)
+        time.sleep(rnd.uniform(0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        kills += 1
+        if StreamCheckpoint.objects.get(name="default").offset == last:
+            break
+    assert kills >= 10, "the log was consumed before 10 kills: make it longer"
+    done = subprocess.run(
+        [*command, "--idle-exit", "1"], env=env, cwd=ROOT, timeout=180, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    checkpoint = StreamCheckpoint.objects.get(name="default")
+    assert checkpoint.offset == last
+    assert (checkpoint.events, checkpoint.late_events) == (20_000, 0)
+    assert stored() == recompute(events, checkpoint.watermark)
+    assert set(AnomalyAlert.objects.values_list("event_id", "rule")) == expected_alerts(events)
+    log.close()
