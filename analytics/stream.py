@@ -21,9 +21,11 @@ from analytics.codec import codec_for
 from analytics.models import AnomalyAlert, ProductPopularity, SessionSummary, StreamCheckpoint
 from analytics.transports import Transport
 from analytics.windows import StreamWindows
+from orchestrator.services.events import NewEvent, events_emit
 
 log = logging.getLogger(__name__)
 TOPIC = "user-events"
+ANOMALY_EVENT = "analytics.anomaly"  # notifications.models.ANALYTICS_ANOMALY
 
 
 @dataclass
@@ -106,6 +108,19 @@ class StreamProcessor:
                 ],
                 batch_size=500,
             )
+            if alerts:  # one engine event per step, for the notifications; no user ids in it
+                rules: dict[str, int] = {}
+                for alert in alerts:
+                    rules[alert.rule] = rules.get(alert.rule, 0) + 1
+                events_emit(
+                    [
+                        NewEvent(
+                            ANOMALY_EVENT,
+                            {"stream": self.name, "count": len(alerts), "rules": rules},
+                            source="analytics.stream",
+                        )
+                    ]
+                )
             updated = StreamCheckpoint.objects.filter(
                 name=self.name, topic=TOPIC, offset=self.offset
             ).update(
