@@ -45,7 +45,8 @@ class EventFactory:
                 "properties": {"productId": self._product(), "page": "/products"},
                 "context": {
                     "userAgent": "Mozilla/5.0",
-                    "ip": f"198.51.100.{r.randrange(256)}",
+                    # a user's address, now and then another one (the location rule)
+                    "ip": f"198.51.100.{int(user[1:]) % 256 if r.random() > 0.001 else 255}",
                     "platform": r.choice(PLATFORMS),
                     "referrer": None,
                 },
@@ -91,11 +92,14 @@ class EventFactory:
             "timestamp": now_ms,
         }
 
-    def batch(self, topic: str, size: int, now_ms: int, invalid_share: float = 0.0) -> bytes:
-        """A ``POST /collect`` JSON body of ``size`` events of ``topic``."""
+    def batch(
+        self, topic: str, size: int, now_ms: int, invalid_share: float = 0.0, span_ms: int = 1000
+    ) -> bytes:
+        """A ``POST /collect`` JSON body of ``size`` events of ``topic``, their times spread
+        over ``span_ms`` from ``now_ms``."""
         events = []
-        for _ in range(size):
-            event = self.event(topic, now_ms)
+        for i in range(size):
+            event = self.event(topic, now_ms + i * span_ms // size)
             if invalid_share and self.random.random() < invalid_share:
                 event["timestamp"] = "yesterday"  # what a broken tracker sends
             events.append(event)
@@ -145,7 +149,8 @@ def simulate(
             time.sleep(wait)
         topic = factory.random.choices(topics, weights)[0]
         now_ms = int(time.time() * 1000)
-        accepted, rejected = send(factory.batch(topic, size, now_ms, invalid_share))
+        span_ms = max(1, size * 1000 // rate)
+        accepted, rejected = send(factory.batch(topic, size, now_ms, invalid_share, span_ms))
         result.sent += size
         result.accepted += accepted
         result.rejected += rejected

@@ -84,6 +84,7 @@ class StreamProcessor:
                     for s in sessions
                 ],
                 batch_size=500,
+                ignore_conflicts=True,  # idempotent: a producer's retry repeats event ids
             )
             ProductPopularity.objects.bulk_create(
                 [
@@ -93,6 +94,7 @@ class StreamProcessor:
                     for start, product, n in windows
                 ],
                 batch_size=500,
+                ignore_conflicts=True,  # idempotent: a producer's retry repeats event ids
             )
             AnomalyAlert.objects.bulk_create(
                 [
@@ -107,6 +109,7 @@ class StreamProcessor:
                     for a in alerts
                 ],
                 batch_size=500,
+                ignore_conflicts=True,  # idempotent: a producer's retry repeats event ids
             )
             if alerts:  # one engine event per step, for the notifications; no user ids in it
                 rules: dict[str, int] = {}

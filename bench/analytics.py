@@ -12,7 +12,10 @@ Figures per stage, on pre-generated batches (generation is not timed):
 - ``ingest_json_<transport>``: the whole ``POST /collect`` path minus HTTP (``ingest``):
   validation, encoding, one append per batch;
 - ``ingest_avro_<transport>``: the same for Confluent-framed Avro batches (validated by
-  decoding each event with its writer's schema).
+  decoding each event with its writer's schema);
+- ``stream_<transport>``: ``yooini analytics stream``'s processor reading both back (decode,
+  sessions, popularity windows, anomaly rules, one checkpoint transaction per
+  ``--stream-batch`` entries).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--transports", default="embedded")
+    parser.add_argument("--stream-batch", type=int, default=10, help="log entries per checkpoint")
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="yooini-bench-analytics-")
@@ -48,13 +52,14 @@ def main() -> None:
     from analytics.codec import codec_for
     from analytics.ingest import ingest
     from analytics.simulate import EventFactory
+    from analytics.stream import StreamProcessor
     from analytics.transports import transport_for
 
     call_command("migrate", verbosity=0)
     codec = codec_for(registry.latest("user-events"))
     factory = EventFactory(seed=1)
     batches = [
-        factory.batch("user-events", args.batch, 1767225600000 + i)
+        factory.batch("user-events", args.batch, 1767225600000 + i * 100, span_ms=100)
         for i in range(args.events // args.batch)
     ]
     events = len(batches) * args.batch
@@ -104,6 +109,18 @@ def main() -> None:
                     ingest(b, "application/vnd.yooini.avro-batch", log) for b in avro_batches
                 ],
             )
+            # the stream reads both ingests' entries back: decode, windows, a checkpoint a step
+            processor = StreamProcessor(log, name=f"bench-{name}")
+            started = time.perf_counter()
+            total = processor.run(batch=args.stream_batch, idle_exit=0.5)
+            seconds = time.perf_counter() - started - 0.5  # less the idle wait that ends it
+            figures[f"stream_{name}"] = {
+                "events": total.events,
+                "seconds": round(seconds, 3),
+                "events_per_s": round(total.events / seconds),
+                "checkpoints": -(-total.entries // args.stream_batch),
+            }
+            print(f"stream_{name}: {total.events / seconds:,.0f} events/s", file=sys.stderr)
         finally:
             if hasattr(log, "delete"):
                 log.delete()

@@ -38,3 +38,16 @@ def test_anomaly_alerts_reach_a_channel_that_asks_for_them(tmp_path):
     assert "Analytics anomalies: 1 events" in delivery.subject
     assert "fast_clicks 1" in delivery.body
     assert "u-secret" not in delivery.subject + delivery.body
+
+
+def test_an_event_sent_twice_raises_its_alert_once(tmp_path):
+    log = transport_for(f"sqlite:{tmp_path / 'log.sqlite3'}")
+    events = [click(0, eventType="page_view"), click(1)]
+    events[1]["timestamp"] = events[0]["timestamp"] + 40
+    for e in events:
+        e["context"]["referrer"] = None
+    append(log, events)
+    append(log, [events[1]])  # a producer's retry: the same event again
+    StreamProcessor(log).run(idle_exit=0.2)
+    log.close()
+    assert list(AnomalyAlert.objects.values_list("event_id", "rule")) == [("e1", "fast_clicks")]
