@@ -40,7 +40,8 @@ class TestJetStreamContract(TransportContract):
         self.prefix = unique_prefix()
 
     def transport_new(self):
-        return transport_for(NATS_URL, prefix=self.prefix)
+        # unacked entries come back after the ack wait: short here, 30 s by default
+        return transport_for(NATS_URL, prefix=self.prefix, ack_wait=1.0)
 
     def transport_drop(self, transport):
         transport.delete()

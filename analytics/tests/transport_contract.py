@@ -24,8 +24,10 @@ class TransportContract:
     def log(self):
         transport = self.transport_new()
         yield transport
-        self.transport_drop(transport)
-        transport.close()
+        transport.close()  # closing twice is fine (a test may have closed it)
+        cleanup = self.transport_new()
+        self.transport_drop(cleanup)
+        cleanup.close()
 
     def test_empty_log_has_no_offset_and_reads_nothing(self, log):
         assert log.last_offset("user-events") is None
@@ -92,3 +94,51 @@ class TransportContract:
         started = time.monotonic()
         assert log.read("user-events", None, 10, wait=0.3) == []
         assert 0.2 <= time.monotonic() - started < 3.0
+
+    # --- consumer groups ----------------------------------------------------------------
+
+    redelivery_wait = 5.0  # how long a transport may take to deliver an unacked entry again
+
+    def test_consumers_of_a_group_share_the_entries_each_once(self, log):
+        offsets = [log.append("user-events", f"entry {i}".encode()) for i in range(20)]
+        other = self.transport_new()
+        try:
+            seen: list[tuple[str, int]] = []
+            for _ in range(10):
+                for name, transport in (("a", log), ("b", other)):
+                    got = transport.group_read("user-events", "g1", name, 3, wait=0.2)
+                    transport.ack("user-events", "g1", [e.offset for e in got])
+                    seen += [(name, e.offset) for e in got]
+            delivered = [offset for _, offset in seen]
+            assert sorted(delivered) == offsets  # every entry, each once
+            assert {name for name, _ in seen} == {"a", "b"}
+        finally:
+            other.close()
+
+    def test_every_group_gets_every_entry(self, log):
+        offsets = [log.append("user-events", f"entry {i}".encode()) for i in range(5)]
+        for group in ("g1", "g2"):
+            got = log.group_read("user-events", group, "c", 100, wait=0.5)
+            assert [e.offset for e in got] == offsets
+            log.ack("user-events", group, [e.offset for e in got])
+            assert log.group_read("user-events", group, "c", 100) == []
+
+    def test_an_unacked_entry_is_delivered_again_an_acked_one_never(self, log):
+        offsets = [log.append("user-events", f"entry {i}".encode()) for i in range(4)]
+        got = log.group_read("user-events", "g1", "c", 100, wait=0.5)
+        assert [e.offset for e in got] == offsets
+        log.ack("user-events", "g1", offsets[:2])
+        log.close()  # the consumer dies with two entries unacked
+        again = self.transport_new()
+        try:
+            deadline = time.monotonic() + self.redelivery_wait
+            redelivered: list[int] = []
+            while not redelivered and time.monotonic() < deadline:
+                redelivered = [
+                    e.offset for e in again.group_read("user-events", "g1", "c", 100, wait=0.5)
+                ]
+            assert redelivered == offsets[2:]
+            again.ack("user-events", "g1", redelivered)
+            assert again.group_read("user-events", "g1", "c", 100, wait=0.3) == []
+        finally:
+            again.close()

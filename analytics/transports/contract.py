@@ -9,6 +9,12 @@ subclassing ``analytics.tests.transport_contract.TransportContract``):
   for one when there is none. Reading never changes the log, so a consumer that keeps its own
   offset (committed with its state) restarts exactly where it stopped.
 - ``last_offset(topic)``: the offset of the newest entry, ``None`` for an empty log.
+- ``group_read(topic, group, consumer, limit, wait=0) -> list[Entry]``: consumer groups, to
+  share a topic's entries among several consumers: each entry goes to one consumer of the
+  group; every group gets every entry. An entry read and not acknowledged is delivered again:
+  to the same consumer when it reads next (embedded, Redis: its pending entries come first),
+  or to any consumer of the group once the ack wait (``ack_wait`` seconds) has passed (NATS).
+- ``ack(topic, group, offsets)``: those entries are done for the group.
 - ``close()``.
 
 The transport is chosen by ``YOOINI_ANALYTICS_LOG``: ``embedded`` (default: a SQLite file
@@ -41,11 +47,18 @@ class Transport(Protocol):
 
     def last_offset(self, topic: str) -> int | None: ...
 
+    def group_read(
+        self, topic: str, group: str, consumer: str, limit: int, wait: float = 0.0
+    ) -> list[Entry]: ...
+
+    def ack(self, topic: str, group: str, offsets: list[int]) -> None: ...
+
     def close(self) -> None: ...
 
 
-def transport_for(url: str | None = None, *, prefix: str = "yooini") -> Transport:
-    """The transport for ``url`` (default: the ``YOOINI_ANALYTICS_LOG`` setting)."""
+def transport_for(url: str | None = None, *, prefix: str = "yooini", **options) -> Transport:
+    """The transport for ``url`` (default: the ``YOOINI_ANALYTICS_LOG`` setting); ``options``
+    go to the NATS transport (``ack_wait``)."""
     if url is None:
         from django.conf import settings
 
@@ -62,7 +75,7 @@ def transport_for(url: str | None = None, *, prefix: str = "yooini") -> Transpor
     if url.startswith(("nats://", "tls://")):
         from analytics.transports.nats_jetstream import JetStreamLog
 
-        return JetStreamLog(url, prefix=prefix)
+        return JetStreamLog(url, prefix=prefix, **options)
     raise TransportError(
         f"YOOINI_ANALYTICS_LOG={url.split('@')[-1]!r} is not embedded, redis://... or nats://..."
     )

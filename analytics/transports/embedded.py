@@ -27,6 +27,16 @@ class EmbeddedLog:
                 "CREATE TABLE IF NOT EXISTS log (topic TEXT NOT NULL, offset INTEGER NOT NULL,"
                 " data BLOB NOT NULL, PRIMARY KEY (topic, offset)) WITHOUT ROWID"
             )
+            # consumer groups: how far each group has handed out, and what is not acked yet
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS groups (topic TEXT NOT NULL, grp TEXT NOT NULL,"
+                " handed INTEGER NOT NULL, PRIMARY KEY (topic, grp)) WITHOUT ROWID"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS pending (topic TEXT NOT NULL, grp TEXT NOT NULL,"
+                " offset INTEGER NOT NULL, consumer TEXT NOT NULL,"
+                " PRIMARY KEY (topic, grp, offset)) WITHOUT ROWID"
+            )
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -75,6 +85,61 @@ class EmbeddedLog:
             self._db().execute("SELECT MAX(offset) FROM log WHERE topic = ?", (topic,)).fetchone()
         )
         return last
+
+    def group_read(
+        self, topic: str, group: str, consumer: str, limit: int, wait: float = 0.0
+    ) -> list[Entry]:
+        deadline = time.monotonic() + wait
+        while True:
+            entries = self._group_take(topic, group, consumer, limit)
+            if entries or time.monotonic() >= deadline:
+                return entries
+            time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+
+    def _group_take(self, topic: str, group: str, consumer: str, limit: int) -> list[Entry]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")  # handing out and recording it are one step
+        try:
+            rows = db.execute(
+                "SELECT l.offset, l.data FROM pending p JOIN log l"
+                " ON l.topic = p.topic AND l.offset = p.offset"
+                " WHERE p.topic = ? AND p.grp = ? AND p.consumer = ? ORDER BY p.offset LIMIT ?",
+                (topic, group, consumer, limit),
+            ).fetchall()
+            if not rows:
+                found = db.execute(
+                    "SELECT handed FROM groups WHERE topic = ? AND grp = ?", (topic, group)
+                ).fetchone()
+                handed = -1 if found is None else found[0]
+                rows = db.execute(
+                    "SELECT offset, data FROM log WHERE topic = ? AND offset > ?"
+                    " ORDER BY offset LIMIT ?",
+                    (topic, handed, limit),
+                ).fetchall()
+                if rows:
+                    db.executemany(
+                        "INSERT INTO pending VALUES (?, ?, ?, ?)",
+                        [(topic, group, offset, consumer) for offset, _ in rows],
+                    )
+                    db.execute(
+                        "INSERT INTO groups VALUES (?, ?, ?) ON CONFLICT (topic, grp)"
+                        " DO UPDATE SET handed = excluded.handed",
+                        (topic, group, rows[-1][0]),
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return [Entry(offset, bytes(data)) for offset, data in rows]
+
+    def ack(self, topic: str, group: str, offsets: list[int]) -> None:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            "DELETE FROM pending WHERE topic = ? AND grp = ? AND offset = ?",
+            [(topic, group, offset) for offset in offsets],
+        )
+        db.execute("COMMIT")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

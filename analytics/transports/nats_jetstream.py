@@ -22,7 +22,7 @@ from analytics.transports.contract import Entry, TransportError
 class JetStreamLog:
     name = "nats"
 
-    def __init__(self, url: str, *, prefix: str = "yooini") -> None:
+    def __init__(self, url: str, *, prefix: str = "yooini", ack_wait: float = 30.0) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
             raise TransportError(f"nats log prefix {prefix!r}: only letters, digits, _ and -")
         self.prefix = prefix
@@ -30,6 +30,9 @@ class JetStreamLog:
         self._where = url.split("@")[-1]
         self._loop = asyncio.new_event_loop()
         self._subs: dict[str, tuple[object, int]] = {}  # topic -> (subscription, next sequence)
+        self.ack_wait = ack_wait
+        self._groups: dict[tuple[str, str], object] = {}  # (topic, group) -> subscription
+        self._unacked: dict[tuple[str, str, int], object] = {}  # -> the message to ack
         try:
             self._nc = self._run(nats.connect(url, connect_timeout=5, max_reconnect_attempts=2))
             self._js = self._nc.jetstream(timeout=10)
@@ -87,6 +90,49 @@ class JetStreamLog:
     def read(self, topic: str, after: int | None, limit: int, wait: float = 0.0) -> list[Entry]:
         try:
             return self._run(self._read(topic, after, limit, wait))
+        except (NatsError, TimeoutError) as exc:
+            raise TransportError(f"nats log at {self._where}: {exc!r}") from None
+
+    async def _group_read(self, topic: str, group: str, limit: int, wait: float) -> list[Entry]:
+        sub = self._groups.get((topic, group))
+        if sub is None:
+            # a durable consumer per (topic, group): its consumers share what it delivers
+            sub = self._groups[topic, group] = await self._js.pull_subscribe(
+                self.subject(topic),
+                durable=f"{group}-{topic}",
+                stream=self.stream,
+                config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=self.ack_wait),
+            )
+        try:
+            msgs = await sub.fetch(limit, timeout=max(wait, 0.05))
+        except (NatsTimeout, TimeoutError):
+            msgs = []
+        entries = []
+        for msg in msgs:
+            offset = msg.metadata.sequence.stream
+            self._unacked[topic, group, offset] = msg
+            entries.append(Entry(offset, msg.data))
+        return entries
+
+    def group_read(
+        self, topic: str, group: str, consumer: str, limit: int, wait: float = 0.0
+    ) -> list[Entry]:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", group):
+            raise TransportError(f"group {group!r}: only letters, digits, _ and - on nats")
+        try:
+            return self._run(self._group_read(topic, group, limit, wait))
+        except (NatsError, TimeoutError) as exc:
+            raise TransportError(f"nats log at {self._where}: {exc!r}") from None
+
+    def ack(self, topic: str, group: str, offsets: list[int]) -> None:
+        async def acks():
+            for offset in offsets:
+                msg = self._unacked.pop((topic, group, offset), None)
+                if msg is not None:  # not read here: nothing this process can ack
+                    await msg.ack_sync()
+
+        try:
+            self._run(acks())
         except (NatsError, TimeoutError) as exc:
             raise TransportError(f"nats log at {self._where}: {exc!r}") from None
 

@@ -61,6 +61,39 @@ class RedisStreamsLog:
         rows = self._redis.xrevrange(self.key(topic), count=1)
         return offset_of(rows[0][0]) if rows else None
 
+    def group_read(
+        self, topic: str, group: str, consumer: str, limit: int, wait: float = 0.0
+    ) -> list[Entry]:
+        key = self.key(topic)
+        try:
+            try:
+                self._redis.xgroup_create(key, group, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):  # the group exists: that is fine
+                    raise
+            # this consumer's pending entries first (read before a crash, never acked)
+            found = self._redis.xreadgroup(group, consumer, {key: "0"}, count=limit)
+            rows = found[0][1] if found else []
+            if not rows:
+                found = self._redis.xreadgroup(
+                    group,
+                    consumer,
+                    {key: ">"},
+                    count=limit,
+                    block=max(1, int(wait * 1000)) if wait > 0 else None,
+                )
+                rows = found[0][1] if found else []
+        except redis.RedisError as exc:
+            raise TransportError(f"redis log at {self._where}: {exc}") from None
+        return [Entry(offset_of(stream_id), fields[b"d"]) for stream_id, fields in rows]
+
+    def ack(self, topic: str, group: str, offsets: list[int]) -> None:
+        if offsets:
+            try:
+                self._redis.xack(self.key(topic), group, *[stream_id_of(o) for o in offsets])
+            except redis.RedisError as exc:
+                raise TransportError(f"redis log at {self._where}: {exc}") from None
+
     def delete(self) -> None:
         """Remove every stream of this prefix (tests)."""
         for key in self._redis.scan_iter(f"{self.prefix}:log:*"):
