@@ -267,6 +267,7 @@ YOOINI_BROKER_URL = os.environ.get("YOOINI_BROKER_URL", "redis://127.0.0.1:6379/
 # Analytics (docs/analytics.md): where accepted events go (embedded, redis://..., nats://...),
 # and the key that POST /collect asks for (unset: /collect answers 503).
 YOOINI_ANALYTICS_LOG = os.environ.get("YOOINI_ANALYTICS_LOG", "embedded")
+YOOINI_ANALYTICS_LOG_PREFIX = os.environ.get("YOOINI_ANALYTICS_LOG_PREFIX", "yooini")
 YOOINI_ANALYTICS_COLLECT_KEY = os.environ.get("YOOINI_ANALYTICS_COLLECT_KEY", "")
 YOOINI_CELERY_QUEUE = os.environ.get("YOOINI_CELERY_QUEUE", "yooini")
 # A queued stage run no worker has adopted after this long is queued again (a lost message).

@@ -19,7 +19,8 @@ subclassing ``analytics.tests.transport_contract.TransportContract``):
 
 The transport is chosen by ``YOOINI_ANALYTICS_LOG``: ``embedded`` (default: a SQLite file
 under the var directory, no server), ``redis://host:port/db`` (Redis Streams) or
-``nats://host:port`` (NATS JetStream). ``prefix`` keeps several logs apart on one server.
+``nats://host:port`` (NATS JetStream). ``prefix`` (``YOOINI_ANALYTICS_LOG_PREFIX``, default
+``yooini``) keeps several logs apart on one server.
 """
 
 from __future__ import annotations
@@ -56,13 +57,14 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def transport_for(url: str | None = None, *, prefix: str = "yooini", **options) -> Transport:
+def transport_for(url: str | None = None, *, prefix: str | None = None, **options) -> Transport:
     """The transport for ``url`` (default: the ``YOOINI_ANALYTICS_LOG`` setting); ``options``
     go to the NATS transport (``ack_wait``)."""
-    if url is None:
+    if url is None or prefix is None:
         from django.conf import settings
 
-        url = settings.YOOINI_ANALYTICS_LOG
+        url = settings.YOOINI_ANALYTICS_LOG if url is None else url
+        prefix = settings.YOOINI_ANALYTICS_LOG_PREFIX if prefix is None else prefix
     if url in ("", "embedded") or url.startswith("sqlite:"):
         from analytics.transports.embedded import EmbeddedLog
 
