@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -108,22 +109,32 @@ def register(subject: str, schema: str | dict) -> Schema:
             if reasons:
                 raise SchemaIncompatible(subject, reasons)
         try:
-            row = RegisteredSchema.objects.create(
-                subject=subject,
-                version=(latest.version + 1) if latest else 1,
-                schema=canonical,
-                fingerprint=fingerprint,
-            )
-        except IntegrityError:  # registered by another process at the same moment
-            row = RegisteredSchema.objects.get(subject=subject, fingerprint=fingerprint)
+            with transaction.atomic():  # a savepoint: the outer transaction survives a clash
+                row = RegisteredSchema.objects.create(
+                    subject=subject,
+                    version=(latest.version + 1) if latest else 1,
+                    schema=canonical,
+                    fingerprint=fingerprint,
+                )
+        except IntegrityError:  # another process registered a version at the same moment
+            row = RegisteredSchema.objects.filter(subject=subject, fingerprint=fingerprint).first()
+            if row is None:
+                raise SchemaError(
+                    f"another version of {subject} was registered at the same moment: "
+                    "register again (it will be checked against that one)"
+                ) from None
     with _lock:
         _latest.pop(subject, None)
     return _of(row)
 
 
+# A registered version never changes, so ids are cached for good; which version is the
+# latest is looked up again after LATEST_TTL seconds, so that a version registered by another
+# process is used for JSON events soon, without a query per batch.
+LATEST_TTL = 10.0
 _lock = threading.Lock()
 _by_id: dict[int, Schema] = {}
-_latest: dict[str, Schema] = {}
+_latest: dict[str, tuple[float, Schema]] = {}
 
 
 def cache_clear() -> None:
@@ -147,9 +158,9 @@ def by_id(schema_id: int) -> Schema:
 def latest(topic: str) -> Schema:
     """The latest version of the topic's schema (the bundled one is registered if none is)."""
     subject = subject_of(topic)
-    found = _latest.get(subject)
-    if found is not None:
-        return found
+    cached = _latest.get(subject)
+    if cached is not None and time.monotonic() - cached[0] < LATEST_TTL:
+        return cached[1]
     row = RegisteredSchema.objects.filter(subject=subject).order_by("-version").first()
     if row is None:
         if topic not in BUNDLED_TOPICS:
@@ -159,7 +170,7 @@ def latest(topic: str) -> Schema:
     else:
         found = _of(row)
     with _lock:
-        _latest[subject] = found
+        _latest[subject] = (time.monotonic(), found)
         _by_id.setdefault(found.id, found)
     return found
 

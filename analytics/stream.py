@@ -52,7 +52,11 @@ class StreamProcessor:
         events = []
         for event in wire.unpack(entry_data):
             schema_id, body = wire.unframe(event)
-            events.append(self.codec.to_record(body, registry.by_id(schema_id)))
+            writer = registry.by_id(schema_id)
+            if writer.subject == self.reader.subject and writer.version > self.reader.version:
+                # a newer version: BACKWARD compatible, so it reads everything before it too
+                self.reader, self.codec = writer, codec_for(writer)
+            events.append(self.codec.to_record(body, writer))
         return events
 
     def step(self, batch: int = 100, wait: float = 0.1) -> StepResult:

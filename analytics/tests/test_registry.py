@@ -141,3 +141,18 @@ def test_json_validation_says_which_field_is_wrong():
     del missing["context"]
     with pytest.raises(EventInvalid, match="missing required field `context`"):
         codec.from_json(json.dumps(missing).encode())
+
+
+def test_a_version_registered_by_another_process_is_the_latest_after_the_ttl(monkeypatch):
+    v1 = registry.latest("user-events")
+    schema = clickstream()
+    schema["fields"].append({"name": "experiment", "type": "string", "default": "none"})
+    # as another process would: straight into the table, this process's cache unaware
+    from analytics.models import RegisteredSchema
+
+    RegisteredSchema.objects.create(
+        subject="user-events-value", version=2, schema=json.dumps(schema), fingerprint="x" * 64
+    )
+    assert registry.latest("user-events") == v1  # cached
+    monkeypatch.setattr(registry, "LATEST_TTL", 0.0)
+    assert registry.latest("user-events").version == 2

@@ -154,3 +154,31 @@ def test_kill_9_at_random_moments_then_restart_neither_loses_nor_doubles(tmp_pat
         if hasattr(log, "delete"):
             log.delete()
         log.close()
+
+
+def test_the_stream_reads_on_when_a_new_schema_version_arrives(tmp_path):
+    import json as json_
+
+    from analytics import registry, wire
+    from analytics.codec import codec_for
+
+    log = transport_for(f"sqlite:{tmp_path / 'log.sqlite3'}")
+    events = clickstream(200)
+    append(log, events[:100])
+    processor = StreamProcessor(log)
+    processor.run(idle_exit=0.2)
+    schema = json_.loads(json_.dumps(registry.latest("user-events").schema))
+    schema["fields"].append({"name": "experiment", "type": "string", "default": "none"})
+    v2 = codec_for(registry.register("user-events-value", schema))
+    log.append(
+        "user-events",
+        wire.pack(
+            [v2.from_json(json_.dumps({**e, "experiment": "B"}).encode()) for e in events[100:]]
+        ),
+    )
+    assert processor.run(idle_exit=0.2).events == 100
+    assert processor.reader.version == 2
+    checkpoint = StreamCheckpoint.objects.get(name="default")
+    assert checkpoint.events == 200
+    assert stored() == recompute(events, checkpoint.watermark)
+    log.close()
