@@ -145,4 +145,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # the temporary var directory (database, embedded log) goes with the run
+        import shutil
+
+        var = os.environ.get("YOOINI_VAR_DIR", "")
+        if os.path.basename(var).startswith("yooini-bench-analytics-"):  # ours, made by main()
+            shutil.rmtree(var, ignore_errors=True)
