@@ -79,3 +79,39 @@ def test_schema_register_refuses_an_incompatible_version_with_the_reason(tmp_pat
     out = StringIO()
     call_command("analytics", "schema-register", "inventory-value", str(path), stdout=out)
     assert "inventory-value v2: id" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulate_posts_to_a_running_servers_collect(live_server, settings, log_path):
+    settings.YOOINI_ANALYTICS_COLLECT_KEY = "k"
+    out = StringIO()
+    call_command(
+        "analytics",
+        "simulate",
+        "--rate",
+        "1000",
+        "--seconds",
+        "0.5",
+        "--invalid",
+        "0.1",
+        "--url",
+        f"{live_server.url}/collect",
+        stdout=out,
+    )
+    rejected = DeadLetter.objects.count()
+    assert rejected > 0
+    assert "sent 500 events" in out.getvalue()
+    assert f"{500 - rejected} accepted, {rejected} to dead letters" in out.getvalue()
+    settings.YOOINI_ANALYTICS_COLLECT_KEY = ""  # the server takes nothing: the command says so
+    with pytest.raises(CommandError, match="answered 503"):
+        call_command(
+            "analytics",
+            "simulate",
+            "--rate",
+            "10",
+            "--seconds",
+            "0.1",
+            "--url",
+            f"{live_server.url}/collect",
+            stdout=StringIO(),
+        )

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             raise CommandError("--rate and --seconds must be positive")
         if opts["url"]:
             key = settings.YOOINI_ANALYTICS_COLLECT_KEY
-            client = httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30)
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            client = httpx.Client(headers=headers, timeout=30)
 
             def send(body: bytes) -> tuple[int, int]:
                 answer = client.post(
