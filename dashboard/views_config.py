@@ -25,6 +25,7 @@ from orchestrator.models import ResourceState, Schedule
 from orchestrator.selectors import resources_usage, schedules_list
 from orchestrator.services.resources import breaker_reset, resource_update_limits
 from orchestrator.services.schedules import schedule_enable
+from yooini.timefmt import FORMAT
 
 from .forms_config import ResourceLimitsForm, ScheduleTimingForm
 from .views_data import batch_url
@@ -85,7 +86,7 @@ def _in_zone(moment: datetime | None, zone: str) -> str:
     # An invalid zone is reported by validation; the time is shown in UTC meanwhile.
     with suppress(Exception):
         moment = moment.astimezone(ZoneInfo(zone))
-    return moment.strftime("%Y-%m-%d %H:%M %Z")
+    return f"{moment.strftime(FORMAT)} {moment.tzname() or ''}".strip()
 
 
 # --- resources -----------------------------------------------------------------------------

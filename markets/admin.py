@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 
-from suppliers.crypto import credentials_form_value
+from yooini.crypto import credentials_form_value
 
 from .models import CategoryOrigin, Listing, ListingRequest, MarketAccount, MarketCategoryMapping
 from .services import market_account_save, market_account_set_credentials

@@ -1,7 +1,7 @@
 """Marketplace accounts, our listings on them, and every request sent for a listing.
 
 An account's ``settings`` are plain JSON (never secret); its credentials (OAuth client and
-tokens, webhook secret) are encrypted with ``suppliers.crypto`` and read only through
+tokens, webhook secret) are encrypted with ``yooini.crypto`` and read only through
 ``services.market_account_credentials``. ``dry_run`` is on by default: a new account records
 what it would send and sends nothing until someone turns it off.
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from orchestrator.core.clock import get_clock
-from suppliers.crypto import credentials_checked, credentials_decrypt, credentials_encrypt
+from yooini.crypto import credentials_checked, credentials_decrypt, credentials_encrypt
 
 from .contract import MarketConfig, MarketConnector, connector_for
 from .models import MarketAccount

@@ -45,7 +45,7 @@ from django.views.decorators.http import require_POST
 from markets.listing import rejection_text
 from orchestrator.core.clock import get_clock
 from suppliers.bounds import JSON_DEPTH_MAX, deeper_than, has_surrogate
-from suppliers.crypto import CredentialsError
+from yooini.crypto import CredentialsError
 
 from .models import Listing, ListingRequest, ListingStatus, MarketAccount, RequestKind
 from .selectors import AccountNotFound, market_account_get

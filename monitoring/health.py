@@ -20,6 +20,21 @@ def migrations_unapplied(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
+def migrations_problems() -> list[str]:
+    """Why a process must not start on this database (registered as a startup check of
+    ``yooini serve``): it cannot be read, or it lacks migrations."""
+    try:
+        unapplied = migrations_unapplied()
+    except DatabaseError as exc:
+        return [f"the database cannot be read ({type(exc).__name__})"]
+    if unapplied:
+        return [
+            f"the database lacks {len(unapplied)} migration(s) (first: {unapplied[0]});"
+            " run `yooini migrate` first"
+        ]
+    return []
+
+
 def readiness_problems() -> list[str]:
     """What keeps this installation from working now; empty when it is ready.
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .models import (
+from .kinds import (
     ANALYTICS_ANOMALY,
     BATCH_COMPLETED,
     BATCH_COMPLETED_WITH_ERRORS,

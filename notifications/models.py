@@ -12,31 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from orchestrator.core.clock import get_clock
 
-BATCH_FAILED = "batch.failed"
-BATCH_COMPLETED_WITH_ERRORS = "batch.completed_with_errors"
-BATCH_COMPLETED = "batch.completed"
-BREAKER_OPEN = "breaker.open"
-LISTING_SUSPENDED = "listing.suspended"
-REPORT_READY = "report.ready"  # the daily market report (workflow market_management)
-ANALYTICS_ANOMALY = "analytics.anomaly"  # the analytics stream's anomaly alerts (opt-in)
+from . import kinds
+from .channel_checks import channel_errors
+from .kinds import DEFAULT_EVENT_KINDS, EVENT_KINDS
 
-# Every event kind a channel may ask for; batch.completed is opt-in (it would be noise).
-EVENT_KINDS = (
-    BATCH_FAILED,
-    BATCH_COMPLETED_WITH_ERRORS,
-    BATCH_COMPLETED,
-    BREAKER_OPEN,
-    LISTING_SUSPENDED,
-    REPORT_READY,
-    ANALYTICS_ANOMALY,
-)
-DEFAULT_EVENT_KINDS = (
-    BATCH_FAILED,
-    BATCH_COMPLETED_WITH_ERRORS,
-    BREAKER_OPEN,
-    LISTING_SUSPENDED,
-    REPORT_READY,
-)
+__all__ = ["DEFAULT_EVENT_KINDS", "EVENT_KINDS", "Channel", "Delivery", "EventCursor"]
 
 
 def default_event_kinds() -> list[str]:
@@ -57,8 +37,8 @@ class Channel(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SLACK = "slack", _("Slack incoming webhook")
-        EMAIL = "email", _("Email (SMTP)")
+        SLACK = kinds.SLACK, _("Slack incoming webhook")
+        EMAIL = kinds.EMAIL, _("Email (SMTP)")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -98,8 +78,6 @@ class Channel(models.Model):
         return [r.strip() for r in self.recipients.split(",") if r.strip()]
 
     def clean(self) -> None:
-        from .services import channel_errors
-
         errors = channel_errors(self)
         if errors:
             from django.core.exceptions import ValidationError

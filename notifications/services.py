@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Max, Min
 from django.utils import translation
@@ -28,9 +26,12 @@ from orchestrator.core.clock import get_clock
 from orchestrator.core.retry import Retry
 from orchestrator.models import Batch, Event
 
+from .email import email_send
 from .failures import SendFailed
-from .messages import Message, message_for
+from .messages import Message, message_for, message_for_test
 from .models import EVENT_KINDS, Channel, Delivery, EventCursor
+from .selectors import channel_by_name
+from .slack import slack_post
 
 log = logging.getLogger("yooini.notifications")
 
@@ -54,44 +55,6 @@ class SendReport:
 
 
 # --- channels -------------------------------------------------------------------------------
-
-
-def channel_errors(channel: Channel) -> dict[str, str]:
-    """What is wrong with a channel, by field; empty when it can be saved. Never echoes a URL."""
-    errors: dict[str, str] = {}
-    if channel.kind == Channel.Kind.SLACK:
-        if not channel.webhook_url:
-            errors["webhook_url"] = "A Slack channel needs its incoming webhook URL."
-        else:
-            try:
-                URLValidator(schemes=["http", "https"])(channel.webhook_url)
-            except ValidationError:
-                errors["webhook_url"] = "Enter a valid http(s) URL (https://hooks.slack.com/…)."
-    elif channel.kind == Channel.Kind.EMAIL:
-        addresses = channel.recipient_list()
-        if not addresses:
-            errors["recipients"] = "An email channel needs at least one recipient."
-        bad = [a for a in addresses if not _is_email(a)]
-        if bad:
-            errors["recipients"] = "Not email addresses: " + ", ".join(bad)
-    kinds = channel.event_kinds
-    if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
-        errors["event_kinds"] = "A non-empty list of event kinds."
-    else:
-        unknown = sorted(set(kinds) - set(EVENT_KINDS))
-        if unknown:
-            errors["event_kinds"] = (
-                f"Unknown event kinds: {', '.join(unknown)} (known: {', '.join(EVENT_KINDS)})."
-            )
-    return errors
-
-
-def _is_email(address: str) -> bool:
-    try:
-        validate_email(address)
-    except ValidationError:
-        return False
-    return True
 
 
 def channel_create(
@@ -229,9 +192,6 @@ def _workflows_of(events: list[Event]) -> dict[int, str]:
 
 def channel_send(channel: Channel, message: Message) -> None:
     """Send ``message`` through ``channel`` now; ``SendFailed`` if it did not get through."""
-    from .email import email_send
-    from .slack import slack_post
-
     if channel.kind == Channel.Kind.SLACK:
         if not channel.webhook_url:
             raise SendFailed("the channel has no webhook URL", permanent=True)
@@ -339,9 +299,6 @@ def channel_send_test(*, name: str) -> Channel:
 
     Raises ``Channel.DoesNotExist`` or ``SendFailed`` (whose text holds no secret).
     """
-    from .messages import message_for_test
-    from .selectors import channel_by_name
-
     channel = channel_by_name(name)
     with translation.override(settings.LANGUAGE_CODE):
         message = message_for_test(channel.name)

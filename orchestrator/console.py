@@ -32,7 +32,9 @@ STYLE = {
 ORDER = ("DONE", "ERROR", "BLOCKED", "SKIPPED", "PENDING", "RUNNING", "CANCELLED")
 FINISHED_CELL = (CellStatus.DONE, CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED)
 
-console = Console(highlight=False)
+# soft_wrap: a long line stays one line (the terminal folds it on screen), so a command
+# printed for copying is copied whole; tables are still fitted to the width.
+console = Console(highlight=False, soft_wrap=True)
 
 
 def run_with_progress(

@@ -6,70 +6,33 @@ Nothing here writes the stage run's state: the ``Outcome`` goes back to whoever 
 
 from __future__ import annotations
 
-import logging
 import time
 import traceback as tb
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from yooini.run_settings import run_settings_applied
 
+from .core.claim import Claim, Outcome
 from .core.clock import Clock, get_clock
 from .core.items import (
     RESULT_KEY,
     ItemFailuresExceeded,
     item_errors_merged,
     item_errors_of,
-    reason_key,
 )
+from .core.stage import EmittedEvent, LeaseLost, StageContext, result_split
 from .core.workflow import registry
 
-log = logging.getLogger("yooini.stage")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A stage run taken by a runner: everything needed to execute it without another read."""
-
-    stage_run_id: int
-    attempt: int
-    failures: int
-    batch_id: str
-    workflow: str
-    mode: str
-    params: dict[str, Any]
-    partition: str
-    stage: str
-    resource: str
-    checkpoint: Any = None
-    deadline_at: datetime | None = None
-    owner: str = ""  # who holds the lease: the claiming runner, or the worker that adopted it
-    settings: dict[str, Any] = field(default_factory=dict)  # the batch's run settings
-
-
-@dataclass(frozen=True)
-class EmittedEvent:
-    type: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    claim: Claim
-    ok: bool
-    items: int = 0
-    result: Any = None
-    error: str = ""
-    error_type: str = ""
-    traceback: str = ""
-    retryable: bool = True
-    duration: float = 0.0
-    events: tuple[EmittedEvent, ...] = ()
-
-
-class LeaseLost(Exception):
-    """The stage run was taken over (its lease expired or it timed out): stop working on it."""
+__all__ = [
+    "Claim",
+    "EmittedEvent",
+    "LeaseLost",
+    "Outcome",
+    "StageContext",
+    "StageTimeout",
+    "UnknownStage",
+    "execute_claim",
+]
 
 
 class StageTimeout(Exception):
@@ -78,60 +41,6 @@ class StageTimeout(Exception):
 
 class UnknownStage(Exception):
     """A cell names a stage its workflow no longer defines (a batch resumed after a change)."""
-
-
-@dataclass
-class StageContext:
-    """What a stage sees: where it runs, its parameters, its checkpoint, and a way to report."""
-
-    batch_id: str
-    workflow: str
-    mode: str
-    params: dict[str, Any]
-    partition: str
-    stage: str
-    attempt: int
-    checkpoint: Any
-    deadline_at: datetime | None
-    clock: Clock
-    stage_run_id: int
-    items: int = 0
-    log: logging.Logger = field(default=log)
-    _events: list[EmittedEvent] = field(default_factory=list)
-    _item_errors: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def correlation_id(self) -> str:
-        return self.batch_id
-
-    def add_items(self, count: int = 1) -> None:
-        self.items += count
-
-    def item_failed(self, reason: str, count: int = 1) -> None:
-        """Count ``count`` items that failed for ``reason`` (kept in the result's
-        ``item_errors``; the stage's ``ItemFailures`` decides whether the cell fails)."""
-        key = reason_key(reason)
-        self._item_errors[key] = self._item_errors.get(key, 0) + count
-
-    def emit(self, event_type: str, payload: dict[str, Any] | None = None) -> None:
-        """Publish an event with this stage run's result (written when the outcome is recorded)."""
-        self._events.append(EmittedEvent(event_type, dict(payload or {})))
-
-    def save_checkpoint(self, value: Any) -> None:
-        """Durably remember a small JSON cursor now; a later attempt reads it as ``checkpoint``.
-
-        Raises ``LeaseLost`` when this attempt no longer holds the stage run.
-        """
-        from .services.outcomes import stage_run_save_checkpoint
-
-        if not stage_run_save_checkpoint(self.stage_run_id, self.attempt, value):
-            raise LeaseLost(f"stage run {self.stage_run_id} attempt {self.attempt} was taken over")
-        self.checkpoint = value
-
-    def time_left(self) -> float | None:
-        if self.deadline_at is None:
-            return None
-        return (self.deadline_at - self.clock.now()).total_seconds()
 
 
 def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
@@ -150,6 +59,7 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
         deadline_at=claim.deadline_at,
         clock=clock,
         stage_run_id=claim.stage_run_id,
+        _checkpoint_store=_checkpoint_saved,
     )
     try:
         stage = _stage_of(claim)
@@ -161,7 +71,7 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     except Exception as exc:  # a stage's failure is data, recorded against its cell
         retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))
         return _failure(claim, exc, retryable=retryable, started=started, ctx=ctx)
-    items, result = _split_result(returned, ctx.items)
+    items, result = result_split(returned, ctx.items)
     if ctx._item_errors or item_errors_of(result):
         errors = item_errors_merged(item_errors_of(result), ctx._item_errors)
         result = {**(result or {}), RESULT_KEY: errors}
@@ -190,16 +100,10 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     )
 
 
-def _split_result(returned: Any, counted: int) -> tuple[int, Any]:
-    """A stage may return an item count, a JSON-able dict (``items`` key counted), or nothing."""
-    if isinstance(returned, bool) or returned is None:
-        return counted, None
-    if isinstance(returned, int):
-        return returned, None
-    if isinstance(returned, dict):
-        items = returned.get("items", counted)
-        return (items if isinstance(items, int) else counted), returned
-    return counted, {"value": repr(returned)[:1000]}
+def _checkpoint_saved(stage_run_id: int, attempt: int, value: Any) -> bool:
+    from .services.outcomes import stage_run_save_checkpoint
+
+    return stage_run_save_checkpoint(stage_run_id, attempt, value)
 
 
 def _stage_of(claim: Claim):

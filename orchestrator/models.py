@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .schedule_checks import schedule_errors
+
 
 class BatchStatus(models.TextChoices):
     RUNNING = "RUNNING"
@@ -164,6 +166,23 @@ class EngineLock(models.Model):
         db_table = "yooini_lock"
 
 
+class EngineProcess(models.Model):
+    """A process that runs stage runs (serve, scheduler, run, worker) and the workflows it
+    knows, refreshed while it lives: a cell no process knows can say who could run it."""
+
+    owner = models.CharField(primary_key=True, max_length=200)
+    kind = models.CharField(max_length=20)
+    workflows = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "yooini_process"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner}"
+
+
 def lock_dispatch() -> None:
     """Take the ``dispatch`` row lock for the current transaction (created if missing)."""
     from .services import cellsql
@@ -229,8 +248,6 @@ class Schedule(models.Model):
         return Timing(self.cron or None, self.every_seconds, self.time_zone)
 
     def clean(self) -> None:
-        from .services.schedules import schedule_errors
-
         errors = schedule_errors(self)
         if errors:
             from django.core.exceptions import ValidationError

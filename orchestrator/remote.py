@@ -17,6 +17,7 @@ from .execution import Claim, execute_claim
 from .owners import owner_new, owner_release
 from .services.claims import claim_adopt
 from .services.outcomes import leases_extend, outcomes_record
+from .services.processes import process_beat, process_gone
 
 log = logging.getLogger("yooini.worker")
 
@@ -56,6 +57,25 @@ def stage_run_work(
         return RECORDED if accepted else REFUSED
     finally:
         owner_release(owner)
+
+
+def worker_beat(stop: threading.Event, *, clock: Clock | None = None) -> None:
+    """Refresh this worker's process row (the workflows it knows) every third of a lease until
+    ``stop`` is set, then remove it."""
+    clock = clock or get_clock()
+    owner = owner_new()
+    try:
+        while True:
+            try:
+                process_beat(owner, "worker", now=clock.now())
+            except Exception:  # a database hiccup must not stop the worker: next beat
+                log.warning("could not refresh this worker's process row", exc_info=True)
+            if stop.wait(settings.YOOINI_LEASE_SECONDS / 3):
+                break
+        process_gone(owner)
+    finally:
+        owner_release(owner)
+        connection.close()
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ from .services.batches import batch_close_if_finished
 from .services.claims import claims_recover, claims_take
 from .services.events import events_dispatch_pending
 from .services.outcomes import leases_extend, outcomes_record
+from .services.processes import UnknownWorkflowWarning, process_beat, process_gone
 
 log = logging.getLogger("yooini.runner")
 
@@ -43,6 +44,7 @@ class Runner:
         sweep_every: float = 0.5,
         progress: Progress | None = None,
         progress_every: float = 0.25,
+        kind: str = "runner",
     ) -> None:
         self.executor = executor
         self.clock = clock or get_clock()
@@ -53,6 +55,8 @@ class Runner:
         self.progress = progress
         self.progress_every = progress_every
         self.owner = owner_new()
+        self.kind = kind
+        self.unknown = UnknownWorkflowWarning(f"{kind} {self.owner}")
 
     def run(self, batch_id: str) -> Batch:
         """Run ``batch_id`` (and the batches its events trigger) until all are finished."""
@@ -95,6 +99,7 @@ class Runner:
                     last_sweep, look = now, True
                     events_dispatch_pending()
                     scope = widen(scope)
+                    self.unknown.check_running(scope)
                     for claim in claims_recover(
                         batch_ids=scope, owner=self.owner, now=now, lease_seconds=self.lease_seconds
                     ):
@@ -111,6 +116,7 @@ class Runner:
                     self.executor.submit(claim)
                 if last_beat is None or _elapsed(last_beat, now) >= self.lease_seconds / 3:
                     last_beat = now
+                    process_beat(self.owner, self.kind, now=now)
                     leases_extend(
                         self.executor.in_flight(),
                         owner=self.owner,
@@ -144,6 +150,7 @@ class Runner:
                 look = True
         finally:
             owner_release(self.owner)
+            process_gone(self.owner)
 
     def _record_and_claim(
         self,

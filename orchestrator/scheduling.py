@@ -53,6 +53,7 @@ def dispatch_loop(
     executor: str | None = None,
     concurrency: int | None = None,
     on_closed: Callable[[Batch], None] | None = None,
+    kind: str = "dispatcher",
 ) -> None:
     """Run every running batch (and each one started later) until ``stop`` is set.
 
@@ -64,7 +65,7 @@ def dispatch_loop(
         concurrency=concurrency or settings.YOOINI_CONCURRENCY,
     )
     try:
-        Runner(engine).serve(stop, on_closed=on_closed)
+        Runner(engine, kind=kind).serve(stop, on_closed=on_closed)
     finally:
         engine.close()
 

@@ -26,6 +26,13 @@ def batch_get(batch_id: str | None = None, *, workflow: str | None = None) -> Ba
     return found
 
 
+def unknown_batch(batch_id: str, *, shown: int = 5) -> str:
+    """One line for an operator who named a batch that does not exist: the newest ones."""
+    newest = list(Batch.objects.order_by("-created_at", "-id").values_list("id", flat=True)[:shown])
+    known = ", ".join(newest) if newest else "none yet"
+    return f"no batch {batch_id!r}; the newest: {known} (yooini status BATCH)"
+
+
 def stage_counts(batch_id: str) -> dict[str, dict[str, int]]:
     """Cells per status for each stage of the batch, stages in workflow order."""
     rows = (
@@ -119,6 +126,7 @@ def workflows_document() -> list[dict[str, Any]]:
                 for s in w.stage_order()
             ],
             "trigger": w.trigger,
+            "params": w.params,
         }
         for w in registry.workflows()
     ]

@@ -1,5 +1,5 @@
 """The buyer's personal data: encrypted at rest with the credentials key
-(``suppliers.crypto``, Fernet, ``YOOINI_CREDENTIALS_KEY``), and masked for anyone who may only
+(``yooini.crypto``, Fernet, ``YOOINI_CREDENTIALS_KEY``), and masked for anyone who may only
 view.
 
 Masking keeps just enough to recognise an order on the phone: the first and last character of
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from suppliers.crypto import credentials_decrypt, credentials_encrypt
+from yooini.crypto import credentials_decrypt, credentials_encrypt
 
 FIELDS = ("name", "phone", "address", "zip_code")
 

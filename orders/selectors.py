@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from suppliers.crypto import CredentialsError
+from yooini.crypto import CredentialsError
 
 from .models import OrderEvent, OrderLine, OrderRequest, Purchase
 from .personal import buyer_decrypt, buyer_masked

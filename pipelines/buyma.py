@@ -58,6 +58,11 @@ buyma = Workflow(
     },
     version="1",
     description="Supplier products listed on BUYMA per brand unit: full daily, partial hourly.",
+    params={
+        "units": "only these brand units (name[,name])",
+        "account": "only these market accounts (name[,name])",
+        "markets": "only these markets (buyma,smartstore,coupang,gmarket)",
+    },
     # Created in the database by `yooini scheduler` (or `yooini schedules sync`) when missing;
     # edit or disable them there. Asia/Seoul unless YOOINI_TIME_ZONE says otherwise.
     schedules=[

@@ -31,6 +31,11 @@ inventory_sync = Workflow(
     partitions=supplier_partitions,
     version="1",
     description="Supplier stock and price to every market where a product is listed, hourly.",
+    params={
+        "suppliers": "only these suppliers (name[,name])",
+        "account": "only these market accounts (name[,name])",
+        "markets": "only these markets (buyma,smartstore,coupang,gmarket)",
+    },
     schedules=[ScheduleSpec(name="inventory-sync-hourly", cron="30 * * * *")],
 )
 inventory_sync.stage(

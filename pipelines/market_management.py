@@ -35,6 +35,7 @@ market_management = Workflow(
     partitions=account_partitions,
     version="1",
     description="Every market account's prices, stock and sales, in one daily report.",
+    params={"account": "only these market accounts (name[,name])"},
     schedules=[ScheduleSpec(name="market-management-daily", cron="0 9 * * *")],
 )
 RETRY = Retry(attempts=3, base_delay=30)

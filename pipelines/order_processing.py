@@ -39,6 +39,7 @@ order_processing = Workflow(
     modes={"full": ["collect", "acknowledge", "purchase", "tracking"]},
     version="1",
     description="Orders from every live market account: collected, acknowledged, bought, shipped.",
+    params={"account": "only these market accounts (name[,name])"},
     schedules=[ScheduleSpec(name="order-processing-10min", every_seconds=600, mode="full")],
 )
 

@@ -35,6 +35,11 @@ product_sync = Workflow(
     },
     version="2",
     description="Every enabled supplier listed on every enabled market account.",
+    params={
+        "units": "only these brand units (name[,name])",
+        "account": "only these market accounts (name[,name])",
+        "markets": "only these markets (buyma,smartstore,coupang,gmarket)",
+    },
 )
 product_sync.stage(
     collect,

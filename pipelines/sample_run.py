@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.db import models
 
 from markets.buyma.master import buyma_master_ensure
 from markets.models import MarketAccount
@@ -44,6 +45,7 @@ MALL = "sample-okmall"
 FEED = "sample-feed"
 ACCOUNT = "sample-buyma"
 UNITS = f"{MALL},{FEED}"
+LIVE_PREFIX = "live-"  # the sample's live account per market: live-coupang, ...
 # Bought in Seoul, shipped from Korea by the Korean post (BUYMA master data ids).
 SAMPLE_ACCOUNT_SETTINGS = {
     "buyer_id": OWN_BUYER_ID,
@@ -188,6 +190,7 @@ def sample_configure(base_url: str, brands: list[str]) -> None:
         "delay_seconds": [0, 0],
         "max_products_per_read": 50,
     }
+    Supplier.objects.filter(name__in=[MALL, FEED]).update(enabled=True)  # off between runs
     _supplier(MALL, "mall", mall_settings)
     for brand in brands:
         supplier_brand_add(supplier=MALL, brand=brand)
@@ -202,6 +205,7 @@ def sample_configure(base_url: str, brands: list[str]) -> None:
             settings=dict(SAMPLE_ACCOUNT_SETTINGS),
             credentials={},
         )
+    account.enabled = True
     account.settings = {
         **SAMPLE_ACCOUNT_SETTINGS,
         **account.settings,
@@ -209,6 +213,24 @@ def sample_configure(base_url: str, brands: list[str]) -> None:
         "search_delay_seconds": 0,
     }
     market_account_save(account=account)
+
+
+def sample_disarm() -> list[str]:
+    """Disable what the sample set up against its own servers, as they stop: its suppliers
+    and its market accounts point at ports nobody listens on once the command ends, and the
+    scheduled runs of ``serve`` (buyma hourly, inventory_sync, order_processing) would call
+    them into connection errors and open breakers. The next ``yooini sample`` enables them
+    again. Returns the names disabled."""
+    suppliers = list(
+        Supplier.objects.filter(name__in=[MALL, FEED], enabled=True).values_list("name", flat=True)
+    )
+    Supplier.objects.filter(name__in=suppliers).update(enabled=False)
+    sample_accounts = MarketAccount.objects.filter(enabled=True).filter(
+        models.Q(name=ACCOUNT) | models.Q(name__startswith=LIVE_PREFIX)
+    )
+    accounts = list(sample_accounts.values_list("name", flat=True))
+    MarketAccount.objects.filter(name__in=accounts).update(enabled=False)
+    return sorted(suppliers + accounts)
 
 
 def sample_run_settings(port: int, base_url: str) -> dict:
@@ -250,7 +272,7 @@ def live_accounts_configure(served: dict, base_url: str) -> list[str]:
     names = []
     for kind, market in served.items():
         settings_now, credentials = market.settings, market.credentials
-        name = f"live-{kind}"
+        name = f"{LIVE_PREFIX}{kind}"
         extra = {
             key: value.replace("{base_url}", base_url) if isinstance(value, str) else value
             for key, value in LIVE_SELLER.get(kind, {}).items()
@@ -264,6 +286,7 @@ def live_accounts_configure(served: dict, base_url: str) -> list[str]:
                 settings={**extra, **settings_now},
                 credentials=credentials,
             )
+        account.enabled = True
         account.settings = {**extra, **account.settings, **settings_now}
         market_account_save(account=account)
         names.append(name)

@@ -50,6 +50,7 @@ supplier_collect = Workflow(
     partitions=supplier_partitions,
     version="1",
     description="Read every enabled supplier into source data (one partition per supplier).",
+    params={"suppliers": "only these suppliers (name[,name])"},
 )
 supplier_collect.stage(
     collect,

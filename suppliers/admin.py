@@ -11,8 +11,9 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 
+from yooini.crypto import credentials_form_value
+
 from .connectors import kinds
-from .crypto import credentials_form_value
 from .models import Supplier, SupplierBrand, WebhookDelivery
 from .services import supplier_cursor_reset, supplier_save, supplier_set_credentials
 

@@ -2,7 +2,7 @@
 
 A supplier's ``name`` is its key everywhere: the partition of the collect workflow, the
 ``source_system`` of its records in source data, the path of its webhook. Its credentials are
-stored encrypted (``crypto``) and are read and written only through the services; ``cursor``
+stored encrypted (``yooini.crypto``) and are read and written only through the services; ``cursor``
 is the engine's memory of the last finished read (the connector keeps none).
 """
 

@@ -2,7 +2,7 @@
 
 Credentials are a ``{name: value}`` object of strings (``token``, ``username``/``password``,
 ``api_key``, ``webhook_secret`` ...). They are encrypted before any write
-(``crypto.credentials_encrypt``) and decrypted only to build a connector or check a webhook
+(``yooini.crypto.credentials_encrypt``) and decrypted only to build a connector or check a webhook
 signature; logs name the keys that were set, never a value.
 """
 
@@ -20,13 +20,13 @@ from source_data.models import SourceType
 from source_data.records import SourceRecord
 from source_data.services import UpsertResult, source_data_upsert_many
 from suppliers.connectors import Connector, SupplierRecord, connector_for, kinds
-
-from .crypto import (
+from yooini.crypto import (
     credentials_checked,
     credentials_decrypt,
     credentials_encrypt,
     credentials_rotate,
 )
+
 from .models import Supplier, SupplierBrand
 
 log = logging.getLogger("yooini.suppliers")
@@ -154,7 +154,7 @@ def supplier_connector(
 ) -> Connector:
     """The supplier's connector, built with its decrypted credentials (close it after use);
     ``settings`` override some of the supplier's for this connector only (one brand of a
-    mall). Raises ``ConfigError`` for bad settings and the ``crypto`` errors for unreadable
+    mall). Raises ``ConfigError`` for bad settings and the ``yooini.crypto`` errors for unreadable
     credentials."""
     merged = {**supplier.settings, **(settings or {})}
     return connector_for(supplier.kind, merged, supplier_credentials(supplier))

@@ -32,8 +32,8 @@ from suppliers.connectors import (
     SourceError,
     Unsupported,
 )
+from yooini.crypto import CredentialsError
 
-from .crypto import CredentialsError
 from .selectors import SupplierNotFound, supplier_get
 from .services import supplier_connector, supplier_cursor_save, supplier_records_upsert
 

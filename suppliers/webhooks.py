@@ -64,8 +64,8 @@ from suppliers.connectors import (
 )
 from suppliers.connectors.contract import short
 from suppliers.connectors.http_api import DEFAULT_FIELDS, record_from_item
+from yooini.crypto import CredentialsError
 
-from .crypto import CredentialsError
 from .models import DeliveryStatus, Supplier, WebhookDelivery
 from .selectors import SupplierNotFound, supplier_get
 from .services import supplier_credentials, supplier_records_upsert

@@ -11,6 +11,7 @@ from orders.api import (
     OrderLineListView,
     OrderLineTrackingView,
 )
+from pokervod.api import urlpatterns as pokervod_urls
 from reports.api import ReportDetailView, ReportListView
 from source_data.api import MarketSummaryView, SourceDataDetailView, SourceDataListView
 
@@ -30,4 +31,5 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", OrderLineCancelView.as_view(), name="api-order-cancel"),
     path("reports/", ReportListView.as_view(), name="api-reports"),
     path("reports/<str:batch_id>/", ReportDetailView.as_view(), name="api-report"),
+    *pokervod_urls,
 ]

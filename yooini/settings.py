@@ -6,11 +6,13 @@ so a writer waits for the lock up front instead of failing with "database is loc
 when it upgrades a read transaction.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from yooini.secret_key import secret_key_load
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "dashboard",
     "notifications",
     "monitoring",
+    "pokervod",
     "analytics",
 ]
 
@@ -85,7 +88,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "access.context_processors.roles",
-            ]
+            ],
+            # one time zone and format everywhere: ``{{ moment|when }}`` (yooini.timefmt)
+            "builtins": ["yooini.timefmt"],
         },
     }
 ]
@@ -253,6 +258,7 @@ YOOINI_BUILTIN_WORKFLOW_MODULES = [
     "pipelines.order_processing",
     "pipelines.inventory_sync",
     "pipelines.market_management",
+    "pokervod.workflow",
 ]
 YOOINI_WORKFLOW_MODULES = [
     m.strip() for m in os.environ.get("YOOINI_WORKFLOW_MODULES", "").split(",") if m.strip()
@@ -337,6 +343,34 @@ YOOINI_AI_PROVIDER = os.environ.get("YOOINI_AI_PROVIDER", "offline")
 # BUYMA: our own buyer ids (never treated as competitors) and the limited brands we may list.
 YOOINI_BUYMA_OWN_BUYER_IDS = os.environ.get("YOOINI_BUYMA_OWN_BUYER_IDS", "")
 YOOINI_BUYMA_ALLOWED_LIMITED_BRANDS = _list("YOOINI_BUYMA_ALLOWED_LIMITED_BRANDS")
+
+# PokerVOD (docs/pokervod.md): the NAS roots (separated by os.pathsep, ":"), the editors'
+# sheet and its service-account key file, the catalog file. A batch's --param wins over them.
+POKERVOD_NAS_ROOTS = [
+    p for p in os.environ.get("YOOINI_POKERVOD_NAS_ROOTS", "").split(os.pathsep) if p.strip()
+]
+POKERVOD_SHEETS = {
+    "spreadsheet_id": os.environ.get("YOOINI_POKERVOD_SPREADSHEET_ID", ""),
+    "range": os.environ.get("YOOINI_POKERVOD_SHEET_RANGE", "Hands!A1:Z"),
+    "key_column": os.environ.get("YOOINI_POKERVOD_SHEET_KEY_COLUMN", "hand_id"),
+    "service_account_file": os.environ.get("YOOINI_POKERVOD_SERVICE_ACCOUNT_FILE", ""),
+}
+POKERVOD_CATALOG_FILE = os.environ.get("YOOINI_POKERVOD_CATALOG_FILE", "")
+POKERVOD_MATCH_THRESHOLD = float(os.environ.get("YOOINI_POKERVOD_MATCH_THRESHOLD", "0.85"))
+
+
+# File name rules as JSON: [{"name": ..., "pattern": ...}] (empty: the defaults).
+def _json(name: str, default):
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+
+
+POKERVOD_FILENAME_RULES = _json("YOOINI_POKERVOD_FILENAME_RULES", [])
 
 LOGGING = {
     "version": 1,

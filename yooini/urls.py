@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("", include("suppliers.urls")),
     path("", include("markets.urls")),
+    path("", include("pokervod.urls")),
     path("", include("dashboard.urls")),
     path("", include("analytics.urls")),
 ]

@@ -53,7 +53,7 @@ def test_schedules_page_shows_timing_in_local_time(client_as, schedule):
     page = client_as("viewer").get(reverse("dashboard:schedules")).content.decode()
     assert schedule.next_run_at == datetime(2026, 1, 28, 0, 0, tzinfo=UTC)
     assert "nightly-sync" in page and "0 9 * * *" in page and "Asia/Seoul" in page
-    assert "2026-01-28 09:00 KST" in page
+    assert "2026-01-28 09:00:00 KST" in page
     assert "Disable" not in page and "/edit/" not in page  # a viewer gets no buttons
 
 

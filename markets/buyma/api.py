@@ -29,6 +29,7 @@ import httpx
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
 from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_when_told
 
 log = logging.getLogger("yooini.markets.buyma")
 
@@ -162,34 +163,34 @@ class BuymaClient:
         if self._expired():
             self.token_refresh()
         refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            token = self._credentials.get("access_token", "")
-            if not token:
-                raise MarketAuthError("no access_token is stored for this account")
-            try:
-                response = self._http.post(path, json=body, headers={TOKEN_HEADER: token})
-            except httpx.HTTPError as exc:
-                raise MarketUnavailable(f"{path}: {type(exc).__name__}") from None
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
+
+        def attempt() -> ApiAnswer:
+            nonlocal refreshed
+            while True:
+                token = self._credentials.get("access_token", "")
+                if not token:
+                    raise MarketAuthError("no access_token is stored for this account")
+                try:
+                    response = self._http.post(path, json=body, headers={TOKEN_HEADER: token})
+                except httpx.HTTPError as exc:
+                    raise MarketUnavailable(f"{path}: {type(exc).__name__}") from None
+                if response.status_code != 401 or refreshed:
+                    break
+                refreshed = True  # once per call: a token that expired in between
                 self.token_refresh()
-                continue
+            status = response.status_code
             if status in (401, 403):
                 raise MarketAuthError(f"{path} refused the access token ({status})")
             if status == 429:
                 wait = _retry_after(response)
-                if attempt <= self._retries and wait is not None and wait <= self._max_wait:
-                    log.info("BUYMA %s rate limited; retrying in %ss", path, wait)
-                    self._sleep(wait)
-                    continue
-                raise MarketUnavailable(
+                error = MarketUnavailable(
                     f"{path}: rate limited (429), retry after {wait}s",
                     retry_after=wait,
                     status_code=429,
                 )
+                if wait is not None and wait <= self._max_wait:
+                    raise RetryableFailure("rate limited", wait=wait, final=error)
+                raise error
             if status >= 500:
                 raise MarketUnavailable(
                     f"{path}: BUYMA answered {status}",
@@ -208,6 +209,11 @@ class BuymaClient:
             if status not in (200, 201, 202):
                 raise ListingRejected({"base": [f"unexpected answer {status}"]}, status_code=status)
             return ApiAnswer(status, str(payload.get("request_uid") or ""), payload)
+
+        def tell(failure: RetryableFailure, seconds: float) -> None:
+            log.info("BUYMA %s rate limited; retrying in %ss", path, seconds)
+
+        return call_when_told(attempt, retries=self._retries, sleep=self._sleep, before_retry=tell)
 
     def _expired(self) -> bool:
         text = self._credentials.get("token_expires_at") or ""

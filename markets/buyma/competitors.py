@@ -35,6 +35,7 @@ from pricing.selectors import competitor_prices
 from yooini.db import conflict_target
 from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_with_retries, exponential_backoff
 
 log = logging.getLogger("yooini.markets.buyma")
 
@@ -259,30 +260,40 @@ class CompetitorLookup:
         if self._requested_before and self.delay_seconds:
             clock.sleep(self.delay_seconds)
         self._requested_before = True
-        problem = ""
-        for attempt in range(self.retries + 1):
-            wait = self.backoff_seconds * 2**attempt
+        attempts = self.retries + 1
+
+        def attempt() -> httpx.Response:
             self.requests += 1
             try:
                 response = self.client.get(url)
             except httpx.TransportError as exc:  # timeouts, refused and reset connections
-                problem = f"{type(exc).__name__} ({exc or 'no detail'})"
-            else:
-                if response.status_code not in _RETRYABLE:
-                    return response
-                problem = f"HTTP {response.status_code}"
-                asked = parse_retry_after(response.headers.get("Retry-After"), clock.now())
-                if asked is not None:
-                    if asked > self.max_retry_after:
-                        raise _Unavailable(
-                            f"{problem} from {url} asking to wait {asked:.0f} s,"
-                            f" more than max_retry_after={self.max_retry_after:.0f} s"
-                        )
-                    wait = asked
-            if attempt < self.retries:
-                log.info("BUYMA %s for %s; retrying in %.1f s", problem, url, wait)
-                clock.sleep(wait)
-        raise _Unavailable(f"{problem} from {url} after {self.retries + 1} attempt(s)")
+                raise RetryableFailure(f"{type(exc).__name__} ({exc or 'no detail'})") from None
+            if response.status_code not in _RETRYABLE:
+                return response
+            problem = f"HTTP {response.status_code}"
+            asked = parse_retry_after(response.headers.get("Retry-After"), clock.now())
+            if asked is not None and asked > self.max_retry_after:
+                raise _Unavailable(
+                    f"{problem} from {url} asking to wait {asked:.0f} s,"
+                    f" more than max_retry_after={self.max_retry_after:.0f} s"
+                )
+            raise RetryableFailure(problem, wait=asked)
+
+        def tell(failure: RetryableFailure, seconds: float) -> None:
+            log.info("BUYMA %s for %s; retrying in %.1f s", failure.problem, url, seconds)
+
+        try:
+            return call_with_retries(
+                attempt,
+                attempts=attempts,
+                backoff=exponential_backoff(self.backoff_seconds),
+                sleep=clock.sleep,
+                before_retry=tell,
+            )
+        except RetryableFailure as failure:
+            raise _Unavailable(
+                f"{failure.problem} from {url} after {attempts} attempt(s)"
+            ) from None
 
     def _not_fetched(self, key: str, failures: int) -> CompetitorQuote:
         return _failed(

@@ -31,6 +31,7 @@ import httpx
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
 from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_when_told
 
 from . import signature
 
@@ -90,45 +91,51 @@ class CoupangClient:
         ``pace`` is called before every attempt (it sleeps until the account's rate allows one
         more call)."""
         path, _, query = target.partition("?")
-        attempt = 0
         resigned = False
-        while True:
-            attempt += 1
-            if not self._access_key or not self._secret_key:
-                raise MarketAuthError("no access_key/secret_key is stored for this account")
-            headers = {
-                "Authorization": signature.authorization(
-                    self._access_key, self._secret_key, method, path, query, now=self._now()
-                ),
-                "Content-Type": CONTENT_TYPE,
-            }
-            if self._vendor_id:
-                headers["X-Requested-By"] = self._vendor_id
-            self._pace()  # within the vendor's rate
-            try:
-                response = self._http.request(method, target, json=body, headers=headers)
-            except httpx.TimeoutException:
-                raise MarketUnavailable(f"{method} {path}: timed out") from None
-            except httpx.HTTPError as exc:
-                raise MarketUnavailable(f"{method} {path}: {type(exc).__name__}") from None
-            status = response.status_code
-            payload = _json(response)
-            message = self._redact(str(payload.get("message") or ""))
-            if status == 401 and EXPIRED.lower() in message.lower() and not resigned:
-                resigned = True
-                continue
+
+        def attempt() -> dict[str, Any]:
+            nonlocal resigned
+            while True:
+                if not self._access_key or not self._secret_key:
+                    raise MarketAuthError("no access_key/secret_key is stored for this account")
+                headers = {
+                    "Authorization": signature.authorization(
+                        self._access_key, self._secret_key, method, path, query, now=self._now()
+                    ),
+                    "Content-Type": CONTENT_TYPE,
+                }
+                if self._vendor_id:
+                    headers["X-Requested-By"] = self._vendor_id
+                self._pace()  # within the vendor's rate
+                try:
+                    response = self._http.request(method, target, json=body, headers=headers)
+                except httpx.TimeoutException:
+                    raise MarketUnavailable(f"{method} {path}: timed out") from None
+                except httpx.HTTPError as exc:
+                    raise MarketUnavailable(f"{method} {path}: {type(exc).__name__}") from None
+                status = response.status_code
+                payload = _json(response)
+                message = self._redact(str(payload.get("message") or ""))
+                if status == 401 and EXPIRED.lower() in message.lower() and not resigned:
+                    resigned = True  # once per call: signed again with this moment's time
+                    continue
+                break
             if status == 429:
                 wait = parse_retry_after(response.headers.get("Retry-After"))
-                if attempt <= self._retries and wait is not None and wait <= self._max_wait:
-                    log.info("Coupang %s %s rate limited; retrying in %ss", method, path, wait)
-                    self._sleep(wait)
-                    continue
-                raise MarketUnavailable(
+                error = MarketUnavailable(
                     f"{method} {path}: rate limited (429), retry after {wait}s",
                     retry_after=wait,
                     status_code=429,
                 )
+                if wait is not None and wait <= self._max_wait:
+                    raise RetryableFailure("rate limited", wait=wait, final=error)
+                raise error
             return self._checked(method, path, response, payload, message)
+
+        def tell(failure: RetryableFailure, seconds: float) -> None:
+            log.info("Coupang %s %s rate limited; retrying in %ss", method, path, seconds)
+
+        return call_when_told(attempt, retries=self._retries, sleep=self._sleep, before_retry=tell)
 
     def _checked(
         self, method: str, path: str, response: httpx.Response, payload: dict, message: str

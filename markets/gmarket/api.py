@@ -29,6 +29,7 @@ import httpx
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
 from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_when_told
 
 from .auth import Signer
 
@@ -83,9 +84,8 @@ class EsmClient:
 
     def call(self, method: str, path: str, body: Mapping[str, Any] | None) -> ApiAnswer:
         """Send one call; the accepted answer, or the error its answer maps to."""
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def attempt() -> ApiAnswer:
             headers = {
                 "Authorization": f"Bearer {self._signer.token()}",
                 "Content-Type": "application/json;charset=UTF-8",
@@ -101,16 +101,20 @@ class EsmClient:
             payload = _json(response)
             wait = rate_limit_wait(response, payload)
             if wait is not None:
-                if attempt <= self._retries and wait <= self._max_wait:
-                    log.info("ESM %s rate limited; retrying in %ss", path, wait)
-                    self._sleep(wait)
-                    continue
-                raise MarketUnavailable(
+                error = MarketUnavailable(
                     f"{method} {path}: rate limited, retry after {wait:g}s",
                     retry_after=wait,
                     status_code=response.status_code,
                 )
+                if wait <= self._max_wait:
+                    raise RetryableFailure("rate limited", wait=wait, final=error)
+                raise error
             return self._answer(method, path, response, payload)
+
+        def tell(failure: RetryableFailure, seconds: float) -> None:
+            log.info("ESM %s rate limited; retrying in %ss", path, seconds)
+
+        return call_when_told(attempt, retries=self._retries, sleep=self._sleep, before_retry=tell)
 
     def _answer(
         self, method: str, path: str, response: httpx.Response, payload: dict[str, Any]

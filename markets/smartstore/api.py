@@ -34,6 +34,7 @@ import httpx
 
 from markets.listing import ListingRejected, MarketAuthError, MarketUnavailable
 from yooini.http import tls_context
+from yooini.retrying import RetryableFailure, call_when_told
 
 from . import contract
 from .signature import InvalidSecret, client_secret_sign
@@ -95,37 +96,42 @@ class NaverClient:
 
     def call(self, method: str, path: str, *, json: Any = None, files: Any = None) -> dict:
         """One API call with a valid token; the JSON answer (``{}`` when it has none)."""
-        refreshed = False
-        attempt = 0
         token = self.token(force=False)
-        while True:
-            attempt += 1
-            try:
-                response = self._http.request(
-                    method,
-                    path,
-                    json=json,
-                    files=files,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            except httpx.TimeoutException:
-                raise MarketUnavailable(f"{method} {path}: timed out") from None
-            except httpx.HTTPError as exc:
-                raise MarketUnavailable(f"{method} {path}: {type(exc).__name__}") from None
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
+        refreshed = False
+
+        def attempt() -> dict:
+            nonlocal token, refreshed
+            while True:
+                try:
+                    response = self._http.request(
+                        method,
+                        path,
+                        json=json,
+                        files=files,
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                except httpx.TimeoutException:
+                    raise MarketUnavailable(f"{method} {path}: timed out") from None
+                except httpx.HTTPError as exc:
+                    raise MarketUnavailable(f"{method} {path}: {type(exc).__name__}") from None
+                if response.status_code != 401 or refreshed:
+                    break
+                refreshed = True  # once per call: a token that expired in between
                 token = self.token(force=True)
-                continue
+            status = response.status_code
             if status == 429:
                 wait = retry_after_of(response)
-                if attempt <= self._retries and wait is not None and wait <= self._max_wait:
-                    log.info("Naver %s rate limited; retrying in %ss", path, wait)
-                    self._sleep(wait)
-                    continue
+                if wait is not None and wait <= self._max_wait:
+                    error = error_for(response, f"{method} {path}")
+                    raise RetryableFailure("rate limited", wait=wait, final=error)
             if status >= 300:
                 raise error_for(response, f"{method} {path}")
             return _json(response)
+
+        def tell(failure: RetryableFailure, seconds: float) -> None:
+            log.info("Naver %s rate limited; retrying in %ss", path, seconds)
+
+        return call_when_told(attempt, retries=self._retries, sleep=self._sleep, before_retry=tell)
 
     def upload_images(self, images: Sequence[tuple[str, bytes, str]]) -> list[str]:
         """Upload ``(file name, bytes, content type)`` images, ``UPLOAD_BATCH`` per call; their

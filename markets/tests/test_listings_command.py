@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from markets.services import listing_publish, market_account_create
 
@@ -41,8 +42,11 @@ def test_json_lists_listings_with_their_request_log():
     failed = json.loads(run("--json", "--status", "failed"))
     assert [d["reference_number"] for d in failed] == ["okm-2"]
     assert "images" in failed[0]["last_error"]
-    assert json.loads(run("--json", "--market", "other")) == []
-    assert json.loads(run("--json", "--account", "nobody")) == []
+    assert json.loads(run("--json", "--market", "coupang")) == []  # a market with none
+    with pytest.raises(CommandError, match="--market 'other' is unknown; one of: buyma"):
+        run("--json", "--market", "other")
+    with pytest.raises(CommandError, match="--account 'nobody' is unknown; one of: dry"):
+        run("--json", "--account", "nobody")
 
 
 def test_table_for_humans():

@@ -99,6 +99,7 @@ class Timing:
             if anchor > instant:
                 return anchor
             return anchor + step * ((instant - anchor) // step + 1)
+        assert self.cron is not None  # __post_init__: exactly one of cron and every_seconds
         zone = self.zone
         wall = instant.astimezone(zone).replace(tzinfo=None)
         times = croniter(self.cron, wall)

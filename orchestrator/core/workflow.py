@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .breaker import BreakerPolicy
 from .dag import topological_order
@@ -19,6 +19,8 @@ from .retry import Retry
 
 if TYPE_CHECKING:
     from .schedule import ScheduleSpec
+
+T = TypeVar("T")
 
 ALL = "__all__"
 SINGLE_PARTITION = "-"
@@ -65,13 +67,19 @@ class DefinitionError(ValueError):
     """A workflow declared wrongly (unknown stage, mode or partition source); says which."""
 
 
+class NoPartitions(DefinitionError):
+    """Nothing to run: the workflow's partition source gave none (nothing enabled)."""
+
+
 class Workflow:
     """A named DAG of stages over partitions, with modes and a version.
 
     ``modes`` maps a mode name to the stage names it runs (or ``ALL``); the first mode is the
     default. ``trigger`` names an event type whose emission starts a batch with the event's
     payload as params. ``schedules`` are default ``ScheduleSpec``s, written to the database
-    once by ``schedules_sync`` (the rows are the configuration afterwards).
+    once by ``schedules_sync`` (the rows are the configuration afterwards). ``params`` names
+    the parameters its stages read (name -> one line); when declared, an operator's unknown
+    key is refused with these choices instead of being silently ignored.
     """
 
     def __init__(
@@ -84,9 +92,11 @@ class Workflow:
         trigger: str | None = None,
         description: str = "",
         schedules: Iterable[ScheduleSpec] = (),
+        params: Mapping[str, str] | None = None,
         register: bool = True,
     ) -> None:
         self.name = name
+        self.params: dict[str, str] | None = dict(params) if params is not None else None
         self.schedules: tuple[ScheduleSpec, ...] = tuple(schedules or ())
         self.version = version
         self.trigger = trigger
@@ -94,9 +104,15 @@ class Workflow:
         self._partitions = partitions
         self._modes = dict(modes or {"full": ALL})
         self.stages: dict[str, Stage] = {}
-        self._graph_cache: dict[tuple, Any] = {}
+        self._graph_cache: dict[tuple[object, ...], Any] = {}
         if register:
             registry.add(self)
+
+    def params_unknown(self, keys: Iterable[str]) -> list[str]:
+        """The keys this workflow does not read (none when it declares no ``params``)."""
+        if self.params is None:
+            return []
+        return sorted(k for k in keys if k not in self.params)
 
     # -- declaring -------------------------------------------------------------------------
     def stage(
@@ -191,12 +207,13 @@ class Workflow:
 
         return self._cached(("children", mode), build)
 
-    def _cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+    def _cached(self, key: tuple[str, str], build: Callable[[], T]) -> T:
         # Declaring a stage changes the graph: key on how many were declared so far.
         full_key = (*key, self.version, len(self.stages))
         if full_key not in self._graph_cache:
             self._graph_cache[full_key] = build()
-        return self._graph_cache[full_key]
+        found: T = self._graph_cache[full_key]
+        return found
 
     def _effective_deps(self, mode: str) -> dict[str, frozenset[str]]:
         chosen = self.stages_in_mode(mode)
@@ -223,7 +240,7 @@ class Workflow:
             keys = provided
         out = list(dict.fromkeys(str(k) for k in keys))
         if not out:
-            raise DefinitionError(f"workflow {self.name!r} has no partitions to run")
+            raise NoPartitions(f"workflow {self.name!r} has no partitions to run")
         return out
 
     def validate(self) -> None:

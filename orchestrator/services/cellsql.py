@@ -129,9 +129,13 @@ READY_COLUMNS = (
 )
 
 
-def ready_cells(batch_ids: list[str] | None, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Ready cells of running, not cancelled batches, oldest first, with their batch's mode, params and
-    run settings."""
+def ready_cells(
+    batch_ids: list[str] | None, now: datetime, limit: int, workflows: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Ready cells of running, not cancelled batches of the named ``workflows`` (those this
+    process knows), oldest first, with their batch's mode, params and run settings."""
+    if not workflows:
+        return []
     head = sql_for(
         "ready",
         lambda: (
@@ -143,12 +147,13 @@ def ready_cells(batch_ids: list[str] | None, now: datetime, limit: int) -> list[
     )
     where, params = _batch_filter(batch_ids)
     sql = (
-        f"{head}{where} c.status = 'PENDING' AND c.waiting_on = 0 "
+        f"{head}{where} c.workflow IN ({_in(workflows)}) "
+        f"AND c.status = 'PENDING' AND c.waiting_on = 0 "
         f"AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= %s) "
         f"AND b.status = 'RUNNING' AND b.cancel_requested = %s "
         f"ORDER BY c.id LIMIT {int(limit)}"
     )
-    rows = fetch(sql, [*params, ts(now), False])
+    rows = fetch(sql, [*params, *workflows, ts(now), False])
     out = []
     for row in rows:
         cell = dict(zip(READY_COLUMNS, row, strict=False))

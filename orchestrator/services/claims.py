@@ -21,9 +21,12 @@ from ..models import Batch, BatchStatus, CellStatus, ResourceState, StageRun, lo
 from ..owners import owner_is_dead
 from . import cellsql
 from .events import NewEvent, events_emit
+from .processes import UnknownWorkflowWarning, known_workflows
 from .resources import breaker_policy_of, breaker_state_of, rate_limit_of
 
 CLAIM_FIELDS = cellsql.READY_COLUMNS
+
+_worker_warning = UnknownWorkflowWarning("this worker")
 
 
 @dataclass
@@ -55,6 +58,8 @@ def claims_take(
     Ready cells are read oldest first; a group (workflow, stage, resource) whose limits are
     reached is passed over, and when that leaves room while more cells wait, the groups beyond
     the first page are looked up too, so a saturated resource never starves the others.
+    Only cells of the workflows this process knows are taken: the others wait for a process
+    that knows them (``services.processes``), their last error untouched.
     """
     round_ = ClaimRound()
     if limit <= 0 or batch_ids == []:  # a server with no batch running yet
@@ -66,7 +71,8 @@ def claims_take(
         if not confirm:
             _lock_dispatch()
         page = limit * 4 + 16
-        rows = cellsql.ready_cells(batch_ids, now, page)
+        known = known_workflows()
+        rows = cellsql.ready_cells(batch_ids, now, page, known)
         if not rows:
             round_.wake_at(_next_retry_at(batch_ids, now))
             return round_
@@ -80,7 +86,9 @@ def claims_take(
             taken += members[: max(room, 0)]
             limits.consume(key, max(room, 0))
         if len(taken) < limit and len(rows) == page:
-            taken += _beyond_first_page(batch_ids, now, set(groups), limit - len(taken), limits)
+            taken += _beyond_first_page(
+                batch_ids, now, set(groups), limit - len(taken), limits, known
+            )
         if not taken:
             round_.wake_at(_next_retry_at(batch_ids, now))
         round_.claims = _mark(
@@ -136,8 +144,12 @@ class _Limits:
             _consume(group, taken, self.running, self.resources, self.now)
 
 
-def _beyond_first_page(batch_ids, now, seen: set, room_left: int, limits: _Limits) -> list[dict]:
-    ready = StageRun.objects.filter(status=CellStatus.PENDING, waiting_on=0).filter(
+def _beyond_first_page(
+    batch_ids, now, seen: set, room_left: int, limits: _Limits, known: list[str]
+) -> list[dict]:
+    ready = StageRun.objects.filter(
+        status=CellStatus.PENDING, waiting_on=0, workflow__in=known
+    ).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         batch__status=BatchStatus.RUNNING,
         batch__cancel_requested=False,
@@ -371,7 +383,13 @@ def claims_recover(
         batches = _active_batches(batch_ids)
         if not batches:
             return []
-        running = StageRun.objects.filter(batch_id__in=list(batches), status=CellStatus.RUNNING)
+        # a cell of a workflow unknown here is left to a process that knows it, which can
+        # time it out or take it over with the right retry policy
+        running = StageRun.objects.filter(
+            batch_id__in=list(batches),
+            status=CellStatus.RUNNING,
+            workflow__in=known_workflows(),
+        )
         timed_out = [
             _claim_of(
                 r,
@@ -458,6 +476,9 @@ def claim_adopt(
     ).first()
     if row is None or not queued_by:
         return None
+    if row["workflow"] not in known_workflows():
+        _worker_warning.warn({row["workflow"]})
+        return None  # queued by a dispatcher that knows it: resent to another worker later
     if row["batch__cancel_requested"]:
         queued.update(status=CellStatus.PENDING, updated_at=now, **cellsql.CLEAR_LEASE)
         return None

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db import transaction
 
+from ..core.claim import Claim, Outcome
 from ..core.dag import downstream_closure
+from ..core.items import ItemFailuresExceeded
 from ..core.retry import NO_RETRY, Retry
 from ..core.workflow import Workflow, registry
-from ..execution import Claim, Outcome
 from ..models import CellStatus, StageRun
 from . import cellsql
 from .events import NewEvent, deliver_after_commit, event_row, events_emit
@@ -181,7 +182,11 @@ def _record_one(
                 )
             events.append(_event("stage.failed", claim, {**cell, "error": outcome.error}))
     if claim.resource:
-        breaker_record(claim.resource, ok=outcome.ok, now=now, correlation_id=claim.batch_id)
+        # Items that failed on their own (a missing pricing rule, a bad row) say nothing about
+        # the resource: the stage reached it and did its work. Only the stage's own failure
+        # (an error, a timeout) feeds the breaker.
+        resource_ok = outcome.ok or outcome.error_type == ItemFailuresExceeded.__name__
+        breaker_record(claim.resource, ok=resource_ok, now=now, correlation_id=claim.batch_id)
     return True
 
 

@@ -20,14 +20,12 @@ from django.db.models import Q
 
 from ..core.clock import get_clock
 from ..core.schedule import (
-    MISFIRE_POLICIES,
-    OVERLAP_POLICIES,
     ScheduleError,
-    Timing,
     misfire_decide,
 )
-from ..core.workflow import registry
+from ..core.workflow import NoPartitions, registry
 from ..models import Batch, BatchStatus, Schedule, schedule_default_time_zone
+from ..schedule_checks import schedule_errors
 from .batches import batch_start
 
 log = logging.getLogger("yooini.schedules")
@@ -55,42 +53,6 @@ class Fired:
     action: str  # started | resumed | skipped | misfire | error
     outcome: str
     batch_id: str = ""
-
-
-def schedule_errors(schedule: Schedule) -> dict[str, str]:
-    """Every problem of a schedule row, by field name (empty when it is valid)."""
-    from ..loading import workflows_load
-
-    errors: dict[str, str] = {}
-    if bool(schedule.cron) == (schedule.every_seconds is not None):
-        errors["cron"] = "give exactly one of a cron expression and an interval (every_seconds)"
-    else:
-        try:
-            Timing(schedule.cron or None, schedule.every_seconds, schedule.time_zone or "UTC")
-        except ScheduleError as exc:
-            errors[exc.field] = exc.message
-    try:
-        Timing(every_seconds=60, time_zone=schedule.time_zone)
-    except ScheduleError as exc:
-        errors[exc.field] = exc.message
-    if schedule.misfire not in MISFIRE_POLICIES:
-        errors["misfire"] = f"{schedule.misfire!r} is not one of {', '.join(MISFIRE_POLICIES)}"
-    if schedule.overlap not in OVERLAP_POLICIES:
-        errors["overlap"] = f"{schedule.overlap!r} is not one of {', '.join(OVERLAP_POLICIES)}"
-    if not isinstance(schedule.params, dict):
-        errors["params"] = "params must be a JSON object"
-    workflows_load()
-    try:
-        workflow = registry.get(schedule.workflow)
-    except KeyError as exc:
-        errors["workflow"] = str(exc).strip("\"'")
-    else:
-        if schedule.mode not in workflow.modes:
-            errors["mode"] = (
-                f"workflow {workflow.name!r} has no mode {schedule.mode!r} "
-                f"(modes: {', '.join(workflow.modes)})"
-            )
-    return errors
 
 
 def schedule_create(
@@ -305,6 +267,8 @@ def _start(schedule: Schedule) -> tuple[str, str, str]:
             started = batch_start(
                 schedule.workflow, mode=schedule.mode, params=dict(schedule.params or {})
             )
+    except NoPartitions as exc:  # nothing enabled to run (e.g. after the sample): not a fault
+        return "nothing", "", f"nothing to run: {exc}"
     except Exception as exc:
         return "error", "", f"error: {str(exc).strip(chr(34) + chr(39))}"
     batch = started.batch

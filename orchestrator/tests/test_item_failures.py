@@ -130,3 +130,27 @@ def test_the_api_and_the_dashboard_show_failed_items_by_reason(
     assert "8 items failed" in page
     table = page.split('id="item-errors"', 1)[1].split("</table>", 1)[0]
     assert table.count("HTTP 404 from the image host") == 1 and ">8<" in table
+
+
+def test_items_failing_on_their_own_never_open_the_resources_breaker(make_workflow, run_batch):
+    """Every partition's items fail (say, no pricing rule): each cell fails, but the resource
+    answered every call, so its breaker stays closed and no cell waits for it."""
+    from orchestrator import resource
+    from orchestrator.core.breaker import BreakerPolicy
+    from orchestrator.models import ResourceState
+
+    resource("item-failures-api", breaker=BreakerPolicy(threshold=2, reset_after=600))
+    wf = make_workflow("unpriced", partitions=[f"p{i}" for i in range(5)])
+
+    def price(ctx, partition):
+        for _ in range(3):
+            ctx.item_failed("no enabled pricing rule")
+        return {"items": 3}
+
+    wf.stage(price, resource="item-failures-api", retry=NO_RETRY)
+    batch = run_batch(wf)
+    assert batch.status == "FAILED"
+    assert StageRun.objects.filter(batch=batch, error_type="ItemFailuresExceeded").count() == 5
+    state = ResourceState.objects.get(name="item-failures-api")
+    assert state.breaker_status == "CLOSED" and state.breaker_failures == 0
+    assert not Event.objects.filter(type="breaker.open").exists()

@@ -9,7 +9,8 @@ small suppliers offer an Excel download). Settings::
                 Targets: source_id, name, price, stock, images, category, options, updated_at.
     page_size   data rows per read (500)
     csv:        delimiter (","), encoding (by default UTF-8 with or without BOM, then CP949)
-    excel:      sheet (the active one), header_row (1)
+    excel:      sheet (the active one; the first of an .xls), header_row (1); .xlsx, and
+                legacy Excel 97-2003 .xls (read with python-calamine)
 
 Every data row ends as a record or as exactly one ``RejectedRow`` (spreadsheet row number,
 column, value, reason); good rows go on. Rows with every cell blank are skipped. A product code
@@ -172,9 +173,32 @@ class _FeedConnector(BaseConnector):
         """(spreadsheet row number, cells) of every row, the header row included."""
         raise NotImplementedError
 
+    def _legacy_rows(self, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+        """The rows of a legacy Excel 97-2003 ``.xls`` (BIFF8), which openpyxl cannot read,
+        with python-calamine; blank cells read as None, as openpyxl gives them."""
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            names = list(workbook.sheet_names)
+            sheet_name = self.config.settings.get("sheet")
+            if sheet_name and sheet_name not in names:
+                raise SourceError(f"{self._name()}: no sheet {sheet_name!r} (sheets: {names})")
+            if not names:
+                raise SourceError(f"{self._name()}: the .xls workbook has no sheet")
+            rows = workbook.get_sheet_by_name(sheet_name or names[0]).to_python(
+                skip_empty_area=False
+            )
+        except CalamineError as exc:
+            raise SourceError(f"{self._name()}: not a readable .xls workbook ({exc})") from None
+        for number, cells in enumerate(rows, start=1):
+            yield number, [None if cell == "" else cell for cell in cells]
+
     def _explained(
         self, content: bytes, outcomes: list[SupplierRecord | RejectedRow]
     ) -> list[SupplierRecord | RejectedRow]:
+        if content.startswith(_OLE2_MAGIC):
+            return outcomes  # .xls: calamine reads saved results only; no formula text to show
         """The outcomes, with rejections a kind can say more about reworded."""
         return outcomes
 
@@ -319,10 +343,17 @@ class CsvFeedConnector(_FeedConnector):
             raise SourceError(f"{self._name()}: not a readable CSV file ({exc})") from None
 
 
+# An Excel 97-2003 .xls is an OLE2 compound file; an .xlsx is a zip.
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 class ExcelFeedConnector(_FeedConnector):
     kind = "excel"
 
     def _rows(self, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+        if content.startswith(_OLE2_MAGIC):
+            yield from self._legacy_rows(content)
+            return
         import openpyxl  # only this kind needs it
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -344,9 +375,32 @@ class ExcelFeedConnector(_FeedConnector):
         finally:
             workbook.close()
 
+    def _legacy_rows(self, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+        """The rows of a legacy Excel 97-2003 ``.xls`` (BIFF8), which openpyxl cannot read,
+        with python-calamine; blank cells read as None, as openpyxl gives them."""
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            names = list(workbook.sheet_names)
+            sheet_name = self.config.settings.get("sheet")
+            if sheet_name and sheet_name not in names:
+                raise SourceError(f"{self._name()}: no sheet {sheet_name!r} (sheets: {names})")
+            if not names:
+                raise SourceError(f"{self._name()}: the .xls workbook has no sheet")
+            rows = workbook.get_sheet_by_name(sheet_name or names[0]).to_python(
+                skip_empty_area=False
+            )
+        except CalamineError as exc:
+            raise SourceError(f"{self._name()}: not a readable .xls workbook ({exc})") from None
+        for number, cells in enumerate(rows, start=1):
+            yield number, [None if cell == "" else cell for cell in cells]
+
     def _explained(
         self, content: bytes, outcomes: list[SupplierRecord | RejectedRow]
     ) -> list[SupplierRecord | RejectedRow]:
+        if content.startswith(_OLE2_MAGIC):
+            return outcomes  # .xls: calamine reads saved results only; no formula text to show
         # A formula cell reads as its saved result; a file written by a program (not saved by
         # Excel) has none, so the cell reads as blank. Only then is the file read a second
         # time, for its formulas, to tell "missing name" from "a formula Excel never ran".

@@ -1,8 +1,9 @@
 """Kind ``http``: a supplier's JSON REST product list, configured by settings, not code.
 
 Also home of ``Transport``, the one way every connector here talks HTTP: httpx with timeouts,
-bounded retries on network errors, 429 and 5xx that honour ``Retry-After`` (RFC 9110 §10.2.3:
-seconds or an HTTP date), and error messages that never show a query string or a credential.
+bounded retries (``yooini.retrying``) on network errors, 429 and 5xx that honour
+``Retry-After`` (RFC 9110 §10.2.3: seconds or an HTTP date), and error messages that never
+show a query string or a credential.
 
 Settings of the ``http`` kind (credentials: ``{"token": ...}``)::
 
@@ -25,7 +26,6 @@ may come again; records are upserts by ``source_id``, so that is harmless.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +56,7 @@ from suppliers.connectors.contract import (
 )
 from yooini.http import tls_context
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_with_retries, exponential_backoff
 
 USER_AGENT = "yooini-supplier-connector/0.1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -105,6 +106,11 @@ class Transport:
         self.policy = policy
         self._secrets = secrets
         self._sleep = sleep
+        # Exponential with jitter, so parallel workers that failed together do not retry
+        # together; never longer than one allowed wait.
+        self._backoff = exponential_backoff(
+            policy.backoff_seconds, cap=policy.max_wait_seconds, jitter=True
+        )
         self._interval = 1.0 / rate_limit if rate_limit else 0.0
         self._last_request = 0.0
         self._client = httpx.Client(
@@ -127,51 +133,48 @@ class Transport:
             except httpx.InvalidURL as exc:
                 raise ConfigError(f"{where}: not a usable URL ({type(exc).__name__})") from None
         attempts = self.policy.max_retries + 1
-        for attempt in range(attempts):
+
+        def attempt() -> httpx.Response:
             self._pace()
-            retry_after: float | None = None
             try:
                 response = self._client.request(method, url, **kwargs)
             except httpx.TimeoutException:
-                failure = "timed out"
+                raise RetryableFailure("timed out") from None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise ConfigError(f"{where}: not a usable URL ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
-                failure = f"connection failed ({type(exc).__name__})"
+                raise RetryableFailure(f"connection failed ({type(exc).__name__})") from None
             except httpx.RequestError as exc:  # too many redirects, undecodable body: not transient
                 raise SourceError(f"{where}: {type(exc).__name__}") from None
-            else:
-                status = response.status_code
-                if status in (401, 403):
-                    raise AuthError(self._safe(f"{where}: HTTP {status} {_preview(response)}"))
-                if status < 400:
-                    return response
-                if status not in RETRY_STATUSES:
-                    raise SourceError(self._safe(f"{where}: HTTP {status} {_preview(response)}"))
-                failure = f"HTTP {status}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after is not None and retry_after > self.policy.max_wait_seconds:
-                    raise TransientError(
-                        f"{where}: {failure}, the supplier asks to wait {retry_after:.0f} s",
-                        retry_after=retry_after,
-                    )
-            if attempt == attempts - 1:
+            status = response.status_code
+            if status in (401, 403):
+                raise AuthError(self._safe(f"{where}: HTTP {status} {_preview(response)}"))
+            if status < 400:
+                return response
+            if status not in RETRY_STATUSES:
+                raise SourceError(self._safe(f"{where}: HTTP {status} {_preview(response)}"))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.policy.max_wait_seconds:
                 raise TransientError(
-                    f"{where}: {failure} after {attempts} attempts", retry_after=retry_after
+                    f"{where}: HTTP {status}, the supplier asks to wait {retry_after:.0f} s",
+                    retry_after=retry_after,
                 )
-            self._sleep(retry_after if retry_after is not None else self._backoff(attempt))
-        raise AssertionError("unreachable")
+            raise RetryableFailure(f"HTTP {status}", wait=retry_after)
+
+        try:
+            return call_with_retries(
+                attempt, attempts=attempts, backoff=self._backoff, sleep=self._sleep
+            )
+        except RetryableFailure as failure:
+            raise TransientError(
+                f"{where}: {failure.problem} after {attempts} attempts", retry_after=failure.wait
+            ) from None
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         return response_json(self.request("GET", url, **kwargs))
 
     def post_json(self, url: str, **kwargs: Any) -> Any:
         return response_json(self.request("POST", url, **kwargs))
-
-    def _backoff(self, attempt: int) -> float:
-        # Exponential with jitter, so parallel workers that failed together do not retry together.
-        ceiling = min(self.policy.backoff_seconds * 2**attempt, self.policy.max_wait_seconds)
-        return ceiling * random.uniform(0.5, 1.0)
 
     def _pace(self) -> None:
         if self._interval:

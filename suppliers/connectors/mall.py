@@ -79,7 +79,7 @@ BROWSER_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7",
 }
-DEFAULT_DELAY = (1.2, 2.5)  # seconds; okmall politeness from the research notes
+DEFAULT_DELAY = (1.2, 2.5)  # seconds between pages: a polite pace for a shop, not a crawl
 DEFAULT_REFRESH_EVERY = 30
 DEFAULT_PER_READ = 20
 

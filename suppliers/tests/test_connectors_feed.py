@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -112,11 +113,19 @@ def everything(connector):
     return records, rejected
 
 
-@pytest.fixture(params=["xlsx", "csv utf-8-sig", "csv cp949"])
+# ROWS as a legacy Excel 97-2003 workbook (BIFF8, written by xlwt): openpyxl cannot read it.
+LEGACY_XLS = Path(__file__).parent / "fixtures" / "feeds" / "products.xls"
+
+
+@pytest.fixture(params=["xlsx", "xls", "csv utf-8-sig", "csv cp949"])
 def feed_file(request, tmp_path):
     """(kind, path) of the same rows in each file format a supplier sends."""
     if request.param == "xlsx":
         return "excel", write_xlsx(tmp_path / "products.xlsx", ROWS)
+    if request.param == "xls":
+        path = tmp_path / "products.xls"
+        path.write_bytes(LEGACY_XLS.read_bytes())
+        return "excel", path
     encoding = request.param.split()[1]
     return "csv", write_csv(tmp_path / f"products-{encoding}.csv", ROWS, encoding)
 
@@ -229,6 +238,28 @@ def test_a_csv_given_as_excel_is_not_a_workbook(tmp_path):
     with (
         feed("excel", path) as connector,
         pytest.raises(SourceError, match="not an .xlsx workbook"),
+    ):
+        connector.read(None)
+
+
+def test_an_ole2_file_that_is_no_workbook_is_a_source_error(tmp_path):
+    path = tmp_path / "products.xls"  # an OLE2 header, then nothing a workbook has
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024)
+    with (
+        feed("excel", path) as connector,
+        pytest.raises(SourceError, match="not a readable .xls workbook"),
+    ):
+        connector.read(None)
+
+
+def test_an_xls_sheet_is_chosen_by_name(tmp_path):
+    path = tmp_path / "products.xls"
+    path.write_bytes(LEGACY_XLS.read_bytes())
+    with feed("excel", path, sheet="상품목록") as connector:
+        assert len(connector.read(None).records) == len(GOOD_IDS)
+    with (
+        feed("excel", path, sheet="재고") as connector,
+        pytest.raises(SourceError, match="no sheet '재고'"),
     ):
         connector.read(None)
 

@@ -142,7 +142,7 @@ def test_a_retry_after_beyond_the_bound_is_raised_for_the_engine_not_slept():
             started = time.monotonic()
             with pytest.raises(TransientError) as info:
                 connector.read(None)
-            assert time.monotonic() - started < 1
+            assert time.monotonic() - started < 10  # not the 120 s asked for
         assert api.statuses() == [429]
     assert info.value.retryable and info.value.retry_after == 120
 

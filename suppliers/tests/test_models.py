@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from suppliers.connectors import connector_for, kinds
-from suppliers.crypto import CredentialsKeyMissing, CredentialsUnreadable
 from suppliers.models import Supplier
 from suppliers.services import (
     supplier_create,
@@ -23,6 +22,7 @@ from suppliers.services import (
     supplier_save,
     supplier_set_credentials,
 )
+from yooini.crypto import CredentialsKeyMissing, CredentialsUnreadable
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ def test_the_rate_setting_overrides_coupangs(connector, server):
         started = time.monotonic()
         for index in range(40):
             fast.find(f"ref-{index}")
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.5  # Coupang's own 10 a second would take 4 s
     assert "rate_limit" not in " ".join(fast.settings_problems())
     bad = config_for(server, settings={"rate_limit": "0"})
     assert connector_for(bad).settings_problems() == [

@@ -8,8 +8,11 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 from rich.table import Table
 
-from markets.models import ListingRequest
+from markets.contract import kinds
+from markets.models import ListingRequest, ListingStatus, MarketAccount
 from markets.selectors import listing_document, listings_for
+from yooini.choices import one_of
+from yooini.timefmt import when
 
 
 class Command(BaseCommand):
@@ -21,11 +24,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--market", help="e.g. buyma")
         parser.add_argument("--account", help="account name")
-        parser.add_argument("--status", help="pending, published, failed, dry_run, ...")
+        parser.add_argument("--status", help=", ".join(ListingStatus.values))
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--requests", action="store_true", help="show each request log")
 
     def handle(self, *args, **opts):
+        one_of("--status", opts["status"], ListingStatus.values)
+        one_of("--market", opts["market"], kinds())
+        one_of("--account", opts["account"], MarketAccount.objects.values_list("name", flat=True))
         listings = list(
             listings_for(account=opts["account"], market=opts["market"], status=opts["status"])
         )
@@ -67,7 +73,7 @@ class Command(BaseCommand):
             console.print(f"[bold]{listing.reference_number}[/] ({listing.account.name})")
             for r in logs.get(listing.pk, []):
                 console.print(
-                    f"  {r.at:%Y-%m-%d %H:%M:%S} {r.kind:<8} {'dry ' if r.dry_run else ''}"
+                    f"  {when(r.at)} {r.kind:<8} {'dry ' if r.dry_run else ''}"
                     f"{r.method} {r.path} -> {r.status_code if r.status_code is not None else '-'}"
                     f" {json.dumps(r.result, ensure_ascii=False)[:100]}"
                     f"{' ' + r.error[:100] if r.error else ''}"

@@ -1,7 +1,12 @@
 import json
 
+from django.core.management.base import CommandError
+
+from yooini.timefmt import when
+
 from ...console import console
-from ...selectors import event_document, events_list
+from ...models import Batch
+from ...selectors import event_document, events_list, unknown_batch
 from ..base import EngineCommand
 
 
@@ -15,6 +20,8 @@ class Command(EngineCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
+        if opts["batch"] and not Batch.objects.filter(id=opts["batch"]).exists():
+            raise CommandError(unknown_batch(opts["batch"]))
         events = events_list(batch_id=opts["batch"], event_type=opts["type"], limit=opts["limit"])
         if opts["json"]:
             self.stdout.write(
@@ -24,5 +31,5 @@ class Command(EngineCommand):
         for e in events:
             payload = json.dumps(e.payload, ensure_ascii=False)
             console.print(
-                f"{e.id:>7} {e.created_at:%H:%M:%S} [bold]{e.type:<24}[/] {e.correlation_id:<12} {payload[:120]}"
+                f"{e.id:>7} {when(e.created_at)} [bold]{e.type:<24}[/] {e.correlation_id:<12} {payload[:120]}"
             )

@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_resume
-from ..base import EngineCommand, add_run_options
+from ..base import EngineCommand, add_run_options, batch_runnable_here
 
 
 class Command(EngineCommand):
@@ -14,6 +14,7 @@ class Command(EngineCommand):
         add_run_options(parser)
 
     def handle(self, *args, **opts):
+        batch_runnable_here(opts["batch"])
         try:
             batch = batch_resume(opts["batch"])
         except Batch.DoesNotExist as exc:

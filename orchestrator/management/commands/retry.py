@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_retry
-from ..base import EngineCommand, add_run_options
+from ..base import EngineCommand, add_run_options, batch_runnable_here
 
 
 class Command(EngineCommand):
@@ -19,6 +19,7 @@ class Command(EngineCommand):
         add_run_options(parser)
 
     def handle(self, *args, **opts):
+        batch_runnable_here(opts["batch"])
         try:
             count = batch_retry(opts["batch"], stage=opts["stage"], partition=opts["partition"])
         except Batch.DoesNotExist as exc:

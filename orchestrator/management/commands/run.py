@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console, run_to_end
 from ...core.workflow import DefinitionError
 from ...services.batches import BatchConflict, batch_start
-from ..base import EngineCommand, add_run_options
+from ..base import EngineCommand, add_run_options, params_parse
 
 
 class Command(EngineCommand):
@@ -21,12 +21,7 @@ class Command(EngineCommand):
         add_run_options(parser)
 
     def handle(self, *args, **opts):
-        params = {}
-        for item in opts["param"]:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise CommandError(f"--param {item!r} must look like key=value")
-            params[key] = value
+        params = params_parse(opts["param"], opts["workflow"])
         try:
             started = batch_start(
                 opts["workflow"], mode=opts["mode"], params=params, new=opts["new"]

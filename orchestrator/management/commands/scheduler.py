@@ -11,9 +11,8 @@ import threading
 
 from django.core.management.base import CommandError
 
-from notifications.services import notifications_pump
-
 from ...console import console, print_summary, run_with_progress
+from ...extensions import background_loops
 from ...models import Batch
 from ...scheduling import (
     background_start,
@@ -51,16 +50,17 @@ class Command(EngineCommand):
         failures: list[BaseException] = []
         threads = []
         if not opts["once"]:
-            # Every long-running scheduler sends notifications; a delivery is claimed before
-            # it is sent, so several schedulers never send one twice.
-            threads.append(
-                background_start(
-                    "yooini-notifications",
-                    lambda: notifications_pump(stop, interval=2.0),
-                    stop=stop,
-                    failures=failures,
+            # Every long-running scheduler runs what other apps registered (the notification
+            # pump: a delivery is claimed before it is sent, so several never send one twice).
+            for loop in background_loops():
+                threads.append(
+                    background_start(
+                        loop.name,
+                        lambda run=loop.run: run(stop),
+                        stop=stop,
+                        failures=failures,
+                    )
                 )
-            )
         if opts["run"] and not opts["once"]:
             threads.append(
                 background_start(
@@ -70,6 +70,7 @@ class Command(EngineCommand):
                         executor=opts["executor"],
                         concurrency=opts["concurrency"],
                         on_closed=self._closed,
+                        kind="scheduler",
                     ),
                     stop=stop,
                     failures=failures,

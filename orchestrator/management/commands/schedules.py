@@ -7,6 +7,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
+from yooini.timefmt import when
+
 from ...models import Schedule
 from ...selectors import schedule_document, schedules_list
 from ...services.schedules import (
@@ -15,7 +17,7 @@ from ...services.schedules import (
     schedule_remove,
     schedules_sync,
 )
-from ..base import EngineCommand
+from ..base import EngineCommand, params_parse
 
 
 class Command(EngineCommand):
@@ -65,12 +67,7 @@ class Command(EngineCommand):
             self._list(opts)
 
     def _add(self, opts: dict) -> None:
-        params = {}
-        for item in opts["param"]:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise CommandError(f"--param {item!r} must look like key=value")
-            params[key] = value
+        params = params_parse(opts["param"], opts["workflow"])
         try:
             schedule = schedule_create(
                 opts["name"],
@@ -89,21 +86,21 @@ class Command(EngineCommand):
                 f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()
             )
             raise CommandError(f"schedule {opts['name']!r} not added: {problems}") from None
-        doc = schedule_document(schedule)
         self.stdout.write(
             f"added schedule {schedule.name}: {schedule.workflow}/{schedule.mode}, "
-            f"next run {doc['next_run_local']} ({doc['next_run_at']} UTC)"
+            f"next run {when(schedule.next_run_at)}"
         )
 
     def _list(self, opts: dict) -> None:
-        docs = [schedule_document(s) for s in schedules_list()]
+        schedules = list(schedules_list())
+        docs = [schedule_document(s) for s in schedules]
         if opts["json"]:
             self.stdout.write(json.dumps(docs, ensure_ascii=False, indent=2))
             return
         if not docs:
             self.stdout.write("no schedules (add one: yooini schedules add NAME --workflow W ...)")
             return
-        for doc in docs:
+        for schedule, doc in zip(schedules, docs, strict=True):
             timing = f"cron {doc['cron']}" if doc["cron"] else f"every {doc['every_seconds']}s"
             state = "enabled" if doc["enabled"] else "disabled"
             self.stdout.write(
@@ -111,6 +108,5 @@ class Command(EngineCommand):
                 f"{state}"
             )
             self.stdout.write(
-                f"    next run: {doc['next_run_local'] or '-'} (UTC {doc['next_run_at'] or '-'})"
-                f"  last: {doc['last_outcome'] or '-'}"
+                f"    next run: {when(schedule.next_run_at)}  last: {doc['last_outcome'] or '-'}"
             )

@@ -18,10 +18,9 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection
+from django.db import connection
 
-from notifications.services import notifications_pump
-
+from ...extensions import background_loops, startup_problems
 from ...models import Batch
 from ...scheduling import (
     background_start,
@@ -61,7 +60,7 @@ class Command(EngineCommand):
         from yooini.wsgi import application
 
         _refuse_public_with_known_key(opts["host"])
-        _refuse_unmigrated()
+        _refuse_startup_problems()
         executor = opts["executor"] or settings.YOOINI_EXECUTOR
         concurrency = opts["concurrency"] or settings.YOOINI_CONCURRENCY
         embedded = executor != "celery" and not opts["web_only"]
@@ -92,12 +91,18 @@ class Command(EngineCommand):
             start(
                 "yooini-dispatch",
                 lambda: dispatch_loop(
-                    stop, executor=executor, concurrency=concurrency, on_closed=self._closed
+                    stop,
+                    executor=executor,
+                    concurrency=concurrency,
+                    on_closed=self._closed,
+                    kind="serve",
                 ),
             )
-            # Notifications go out from the process that runs the engine, not from every
-            # web-only one; `yooini scheduler` does the same in the distributed mode.
-            start("yooini-notifications", lambda: notifications_pump(stop, interval=2.0))
+            # What other apps registered (the notification pump) runs in the process that
+            # runs the engine, not in every web-only one; `yooini scheduler` does the same in
+            # the distributed mode.
+            for loop in background_loops():
+                start(loop.name, lambda run=loop.run: run(stop))
 
         self.stdout.write(
             f"yooini serving {_url(opts['host'], getattr(server, 'effective_port', opts['port']))} "
@@ -168,18 +173,11 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _refuse_unmigrated() -> None:
-    from monitoring.health import migrations_unapplied
-
-    try:
-        unapplied = migrations_unapplied()
-    except DatabaseError as exc:
-        raise CommandError(f"the database cannot be read ({type(exc).__name__})") from None
-    if unapplied:
-        raise CommandError(
-            f"the database lacks {len(unapplied)} migration(s) (first: {unapplied[0]});"
-            " run `yooini migrate` first"
-        )
+def _refuse_startup_problems() -> None:
+    """The registered startup checks (monitoring's: the database is readable and migrated)."""
+    problems = startup_problems()
+    if problems:
+        raise CommandError("; ".join(problems))
 
 
 def _url(host: str, port: int) -> str:

@@ -24,5 +24,8 @@ class Command(EngineCommand):
             console.print(f"  stages: {stages}")
             for mode, names in w["modes"].items():
                 console.print(f"  mode {mode}: {', '.join(names)}")
+            if w["params"]:
+                for name, meaning in w["params"].items():
+                    console.print(f"  --param {name}=...  {meaning}")
             if w["trigger"]:
                 console.print(f"  triggered by: {w['trigger']}")

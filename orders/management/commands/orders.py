@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from rich.console import Console
 from rich.table import Table
 
+from markets.contract import kinds
+from markets.models import MarketAccount
 from orders.models import LineStatus
 from orders.selectors import line_document, order_lines, with_history
+from yooini.choices import one_of
+from yooini.timefmt import when
 
 
 class Command(BaseCommand):
@@ -25,10 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
-        if opts["status"] and opts["status"] not in LineStatus.values:
-            raise CommandError(
-                f"--status {opts['status']!r}: one of {', '.join(LineStatus.values)}"
-            )
+        one_of("--status", opts["status"], LineStatus.values)
+        one_of("--market", opts["market"], kinds())
+        one_of("--account", opts["account"], MarketAccount.objects.values_list("name", flat=True))
         lines = with_history(
             order_lines(market=opts["market"], account=opts["account"], status=opts["status"])
         )
@@ -62,12 +66,12 @@ class Command(BaseCommand):
             console.print(f"[bold]{d['line_id']}[/] ({d['account']})")
             for e in d["timeline"]:
                 console.print(
-                    f"  {e['at'][:19]} {e['from'] or '-':>12} -> {e['to']:<12} {e['cause']}"
+                    f"  {when(datetime.fromisoformat(e['at']))} {e['from'] or '-':>12} -> {e['to']:<12} {e['cause']}"
                 )
             for r in d["requests"]:
                 code = "-" if r["status_code"] is None else r["status_code"]
                 console.print(
-                    f"  {r['at'][:19]} {r['kind']:<11} {r['target']} -> {code} "
+                    f"  {when(datetime.fromisoformat(r['at']))} {r['kind']:<11} {r['target']} -> {code} "
                     f"{json.dumps(r['result'], ensure_ascii=False)[:80]}"
                     f"{' ' + r['error'][:80] if r['error'] else ''}"
                 )

@@ -21,6 +21,7 @@ from pipelines.sample_run import (
     SampleState,
     live_accounts_configure,
     sample_configure,
+    sample_disarm,
     sample_lock,
     sample_run_settings,
     sample_served,
@@ -91,6 +92,8 @@ class Command(EngineCommand):
         port = state.free_port()
         state.save(path)
         with contextlib.ExitStack() as stack:
+            # last out, after the servers stop: nothing is left enabled against them
+            stack.callback(_disarm)
             try:
                 base_url = stack.enter_context(sample_served(state, media_root()))
             except OSError as exc:
@@ -131,6 +134,15 @@ class Command(EngineCommand):
         print_stage_table(batch)
         print_outputs(batch, accounts=accounts)
         sys.exit(0 if batch.status == "COMPLETED" else 1)
+
+
+def _disarm() -> None:
+    disabled = sample_disarm()
+    if disabled:
+        console.print(
+            f"disabled until the next `yooini sample` (their servers are gone): "
+            f"{', '.join(disabled)}"
+        )
 
 
 def run_orders(served, accounts, opts):

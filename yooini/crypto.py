@@ -1,4 +1,5 @@
-"""Encryption of supplier credentials at rest (Fernet: AES-128-CBC with an HMAC-SHA256 tag).
+"""Encryption of credentials at rest (Fernet: AES-128-CBC with an HMAC-SHA256 tag), for every
+app that keeps a secret: suppliers' and market accounts' credentials, buyers' personal data.
 
 The key comes from the environment, ``YOOINI_CREDENTIALS_KEY`` (read into the setting of that
 name): never from the database that holds the ciphertext, so a copy of the database alone
@@ -42,7 +43,7 @@ def _fernet() -> MultiFernet:
     keys = [k.strip() for k in configured.split(",") if k.strip()]
     if not keys:
         raise CredentialsKeyMissing(
-            f"{KEY_VARIABLE} is not set: supplier credentials are encrypted with it; {_GENERATE}"
+            f"{KEY_VARIABLE} is not set: stored credentials are encrypted with it; {_GENERATE}"
         )
     try:
         return MultiFernet([Fernet(key) for key in keys])
@@ -74,7 +75,7 @@ def credentials_decrypt(token: str) -> dict[str, str]:
         plain = _fernet().decrypt(token.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError):
         raise CredentialsUnreadable(
-            f"stored supplier credentials cannot be decrypted with {KEY_VARIABLE}: it is not "
+            f"stored credentials cannot be decrypted with {KEY_VARIABLE}: it is not "
             "the key they were stored with (when rotating, keep the old key after the new one)"
         ) from None
     return json.loads(plain)
@@ -88,7 +89,7 @@ def credentials_rotate(token: str) -> str:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:
         raise CredentialsUnreadable(
-            f"stored supplier credentials cannot be decrypted with {KEY_VARIABLE}"
+            f"stored credentials cannot be decrypted with {KEY_VARIABLE}"
         ) from None
 
 
