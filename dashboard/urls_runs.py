@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .runs import actions, batches, events, overview, trigger
+from .runs import actions, batches, events, overview, timeline, trigger
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("batches/<str:batch_id>/", batches.batch_page, name="batch"),
     path("batches/<str:batch_id>/grid/", batches.batch_grid_fragment, name="batch_grid"),
     path("batches/<str:batch_id>/cells/<int:cell_id>/", batches.cell, name="cell"),
+    path("batches/<str:batch_id>/cells/<int:cell_id>/page/", batches.cell_page, name="cell_page"),
+    path("batches/<str:batch_id>/timeline/", timeline.timeline, name="batch_timeline"),
     path(
         "batches/<str:batch_id>/cells/<int:cell_id>/retry/",
         actions.retry_cell,

@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .core.items import ItemFailuresExceeded
+from .core.items import FAILED, ItemFailuresExceeded
 from .executors import executor_create
-from .item_errors import batch_item_errors, item_errors_lines
+from .item_errors import batch_item_errors, item_errors_lines, item_errors_total
 from .models import Batch, CellStatus, StageRun
 from .runner import Runner
 from .selectors import stage_counts
@@ -108,8 +108,10 @@ def print_summary(batch: Batch) -> None:
         console.print(f"... and {errors.count() - 10} more (yooini status {batch.id} --json)")
     groups = batch_item_errors(batch.id)
     if groups:
+        failed = sum(g.count for g in groups if g.kind == FAILED)
         console.print(
-            f"[yellow]items failed[/] {sum(g.count for g in groups)}, by stage and reason:"
+            f"[yellow]item errors[/] {item_errors_total(groups)} ({failed} failed, "
+            f"{item_errors_total(groups) - failed} set aside), by stage and reason:"
         )
         for line in item_errors_lines(groups):
             console.print(f"  {escape(line)}")

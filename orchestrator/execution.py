@@ -6,22 +6,32 @@ Nothing here writes the stage run's state: the ``Outcome`` goes back to whoever 
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback as tb
+from dataclasses import replace
 from typing import Any
+
+from django.utils import timezone
 
 from yooini.run_settings import run_settings_applied
 
 from .core.claim import Claim, Outcome
 from .core.clock import Clock, get_clock
 from .core.items import (
+    FAILED,
     RESULT_KEY,
+    SET_ASIDE_KEY,
     ItemFailuresExceeded,
+    item_errors_by_kind,
     item_errors_merged,
     item_errors_of,
+    reasons_text,
 )
 from .core.stage import EmittedEvent, LeaseLost, StageContext, result_split
+from .core.stagelog import StageLog
 from .core.workflow import registry
+from .logcapture import StageLogger, capturing
 
 __all__ = [
     "Claim",
@@ -33,6 +43,8 @@ __all__ = [
     "UnknownStage",
     "execute_claim",
 ]
+
+log = logging.getLogger("yooini.stage")
 
 
 class StageTimeout(Exception):
@@ -47,6 +59,7 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
     """Run the stage of ``claim`` and describe the result; never raises for a stage's error."""
     clock = clock or get_clock()
     started = time.perf_counter()
+    buffer = StageLog(zone=timezone.get_default_timezone())
     ctx = StageContext(
         batch_id=claim.batch_id,
         workflow=claim.workflow,
@@ -60,13 +73,33 @@ def execute_claim(claim: Claim, *, clock: Clock | None = None) -> Outcome:
         clock=clock,
         stage_run_id=claim.stage_run_id,
         _checkpoint_store=_checkpoint_saved,
+        log=StageLogger(log, buffer, clock),
     )
+    outcome = _execute(claim, ctx, started, buffer, clock)
+    # The item errors close the log, by kind (a failed attempt kept only ctx's own count).
+    result = outcome.result
+    reported = isinstance(result, dict) and (RESULT_KEY in result or SET_ASIDE_KEY in result)
+    kinds = item_errors_by_kind(result) if reported else {}
+    if not kinds and ctx._item_errors:
+        kinds = {FAILED: ctx._item_errors}
+    for kind, errors in kinds.items():
+        buffer.add(clock.now(), "ITEMS", f"items {kind}: {reasons_text(errors, shown=20)}")
+    if outcome.traceback:
+        buffer.add(clock.now(), "ERROR", outcome.traceback.rstrip())
+    if not buffer:
+        return outcome
+    return replace(outcome, log=buffer.text(), log_truncated=buffer.truncated)
+
+
+def _execute(
+    claim: Claim, ctx: StageContext, started: float, buffer: StageLog, clock: Clock
+) -> Outcome:
     try:
         stage = _stage_of(claim)
     except (KeyError, UnknownStage) as exc:
         return _failure(claim, exc, retryable=False, started=started, ctx=ctx)
     try:
-        with run_settings_applied(claim.settings):
+        with run_settings_applied(claim.settings), capturing(buffer, clock):
             returned = stage.fn(ctx, claim.partition)
     except Exception as exc:  # a stage's failure is data, recorded against its cell
         retryable = not isinstance(exc, (LeaseLost, *stage.retry.no_retry_on))

@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Max, Min, Sum
+from django.db.models.fields.json import KeyTransform
 
 from .core.clock import get_clock
-from .models import Batch, CellStatus, Event, StageRun
+from .core.items import RESULT_KEY, SET_ASIDE_KEY, item_errors_by_kind, item_errors_count
+from .core.waiting import WaitReason
+from .models import Batch, CellStatus, Event, StageRun, StageRunLog
+from .waits import WAITING, cell_wait, resource_views, stage_waits
 
 MAX_LIMIT = 500
 MAX_CELL_EVENTS = 200
+MAX_CELL_LOGS = 20  # attempts whose logs a cell view shows, newest first
 ERROR_PREVIEW = 200
 _SETTLED = (CellStatus.DONE, CellStatus.SKIPPED)
 _FAILED = (CellStatus.ERROR, CellStatus.BLOCKED)
@@ -34,6 +39,8 @@ class GridCell:
     finished_at: datetime | None
     duration_s: float | None
     error: str
+    item_errors: int = 0  # items the cell reported failed (``core.items``)
+    wait: WaitReason | None = None  # why a PENDING or BLOCKED cell is not running
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,9 @@ class Grid:
 class CellDetail:
     cell: StageRun
     events: list[Event]
+    wait: WaitReason | None = None
+    item_errors: dict[str, dict[str, int]] | None = None  # kind -> reason -> count
+    logs: list[StageRunLog] | None = None  # one per attempt that logged, newest first
 
 
 def batch_grid(
@@ -109,7 +119,7 @@ def batch_grid(
     return Grid(
         batch=batch,
         stages=stages,
-        rows=_rows(batch.id, page, now),
+        rows=_rows(batch, page, now),
         partitions_total=total,
         offset=offset,
         limit=limit,
@@ -162,12 +172,16 @@ def _stage_summaries(batch_id: str, now: datetime) -> list[StageSummary]:
     return summaries
 
 
-def _rows(batch_id: str, partitions: list[str], now: datetime) -> list[GridRow]:
+def _rows(batch: Batch, partitions: list[str], now: datetime) -> list[GridRow]:
     if not partitions:
         return []
     cells: dict[str, dict[str, GridCell]] = {name: {} for name in partitions}
     query = (
-        StageRun.objects.filter(batch_id=batch_id, partition__in=partitions)
+        StageRun.objects.filter(batch_id=batch.id, partition__in=partitions)
+        .annotate(
+            failed=KeyTransform(RESULT_KEY, "result"),
+            set_aside=KeyTransform(SET_ASIDE_KEY, "result"),
+        )
         .order_by("partition", "position")
         .values_list(
             "id",
@@ -180,10 +194,35 @@ def _rows(batch_id: str, partitions: list[str], now: datetime) -> list[GridRow]:
             "started_at",
             "finished_at",
             "error",
+            "failed",
+            "set_aside",
+            "waiting_on",
+            "next_attempt_at",
+            "resource",
         )
     )
-    for cell_id, name, stage, status, attempt, failures, items, started, finished, error in query:
+    found = list(query)
+    waiting = [row for row in found if row[3] in WAITING]
+    resources = resource_views((row[-1] for row in waiting), now) if waiting else {}
+    waits = stage_waits(batch) if waiting else {}
+    statuses: dict[str, dict[str, str]] = {}
+    for row in found:
+        statuses.setdefault(row[1], {})[row[2]] = row[3]
+    for row in found:
+        cell_id, name, stage, status, attempt, failures, items, started, finished, error = row[:10]
+        failed, set_aside, waiting_on, next_attempt_at, resource = row[10:]
         end = now if status == CellStatus.RUNNING else finished
+        wait = cell_wait(
+            batch=batch,
+            stage=stage,
+            status=status,
+            waiting_on=waiting_on,
+            next_attempt_at=next_attempt_at,
+            resource=resources.get(resource),
+            partition_statuses=statuses[name],
+            waits=waits,
+            now=now,
+        )
         cells[name][stage] = GridCell(
             id=cell_id,
             stage=stage,
@@ -195,6 +234,8 @@ def _rows(batch_id: str, partitions: list[str], now: datetime) -> list[GridRow]:
             finished_at=finished,
             duration_s=_seconds(started, end),
             error=_first_line(error),
+            item_errors=item_errors_count({RESULT_KEY: failed, SET_ASIDE_KEY: set_aside}),
+            wait=wait,
         )
     return [GridRow(partition=name, cells=cells[name]) for name in partitions]
 
@@ -207,11 +248,40 @@ def cell_detail(cell_id: int, *, batch_id: str | None = None) -> CellDetail:
     query = StageRun.objects.filter(id=cell_id)
     if batch_id is not None:
         query = query.filter(batch_id=batch_id)
-    cell = query.get()
+    cell = query.select_related("batch").get()
     events = Event.objects.filter(
         correlation_id=cell.batch_id, causation_id=f"stage_run:{cell.id}"
     ).order_by("id")[:MAX_CELL_EVENTS]
-    return CellDetail(cell=cell, events=list(events))
+    wait = None
+    if cell.status in WAITING:
+        now = get_clock().now()
+        siblings = dict(
+            StageRun.objects.filter(batch_id=cell.batch_id, partition=cell.partition).values_list(
+                "stage", "status"
+            )
+        )
+        wait = cell_wait(
+            batch=cell.batch,
+            stage=cell.stage,
+            status=cell.status,
+            waiting_on=cell.waiting_on,
+            next_attempt_at=cell.next_attempt_at,
+            resource=resource_views([cell.resource], now).get(cell.resource),
+            partition_statuses=siblings,
+            waits=stage_waits(cell.batch),
+            now=now,
+        )
+    errors = {
+        kind: dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+        for kind, found in item_errors_by_kind(cell.result).items()
+    }
+    return CellDetail(
+        cell=cell,
+        events=list(events),
+        wait=wait,
+        item_errors=errors,
+        logs=list(cell.logs.order_by("-attempt")[:MAX_CELL_LOGS]),
+    )
 
 
 def _first_line(error: str) -> str:

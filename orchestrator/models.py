@@ -113,6 +113,26 @@ class StageRun(models.Model):
         return f"{self.batch_id}:{self.partition}:{self.stage} {self.status}#{self.attempt}"
 
 
+class StageRunLog(models.Model):
+    """What one attempt of a cell logged (``ctx.log``, warnings, item errors), written once with
+    its outcome and bounded (``core.stagelog.LIMIT``); an attempt that logged nothing has none."""
+
+    stage_run = models.ForeignKey(StageRun, on_delete=models.CASCADE, related_name="logs")
+    attempt = models.IntegerField()
+    text = models.TextField()
+    truncated = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "yooini_stage_run_log"
+        constraints = [
+            models.UniqueConstraint(fields=["stage_run", "attempt"], name="uniq_cell_attempt_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"log of {self.stage_run_id}#{self.attempt}"
+
+
 class ResourceState(models.Model):
     """A shared resource's limits and live state; one row, read and written by every process."""
 
@@ -148,6 +168,9 @@ class Event(models.Model):
     correlation_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     causation_id = models.CharField(max_length=64, blank=True, default="")
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Who asked for it, for an operator's action: the dashboard user, "cli:<os user>" or
+    # "api:<user>"; empty for what the engine did by itself.
+    actor = models.CharField(max_length=150, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "yooini_event"

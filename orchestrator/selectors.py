@@ -103,6 +103,7 @@ def event_document(event: Event) -> dict[str, Any]:
         "created_at": event.created_at.isoformat(),
         "correlation_id": event.correlation_id,
         "causation_id": event.causation_id,
+        "actor": event.actor,
     }
 
 

@@ -11,11 +11,14 @@ from rich.table import Table
 
 from markets.models import Listing
 from orchestrator.console import console
+from orchestrator.core.items import item_errors_count
 from orchestrator.models import Batch, StageRun
 
 from .models import MarketProduct
 
-# Result keys that count products or rows a stage could not handle (each is kept on its item).
+# Result keys that count products or rows a stage could not handle (each is kept on its item);
+# the "item errors" column is the engine's count (``orchestrator.item_errors``), as in
+# ``yooini status`` and the dashboard, so these are left out of the details.
 ITEM_ERRORS = ("rejected_count", "blocked", "needs_human", "failed_urls", "failed")
 
 
@@ -31,9 +34,7 @@ def stage_figures(batch: Batch) -> dict[str, dict[str, float]]:
         for key, value in result.items():
             if isinstance(value, int | float) and not isinstance(value, bool) and key != "items":
                 row[key] += value
-        row["errors"] += sum(
-            result.get(k, 0) or 0 for k in ITEM_ERRORS if isinstance(result.get(k), int)
-        )
+        row["errors"] += item_errors_count(result)
         if cell["started_at"] and cell["finished_at"]:
             row["seconds"] += (cell["finished_at"] - cell["started_at"]).total_seconds()
     return figures

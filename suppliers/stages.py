@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from orchestrator.core.items import SET_ASIDE_KEY, set_aside
 from source_data.services import UpsertResult
 from suppliers.connectors import (
     AuthError,
@@ -96,6 +97,8 @@ class CollectProgress:
     def result(self) -> dict[str, Any]:
         values = asdict(self)
         del values["done"]
+        reasons = [f"row rejected: {r.get('reason')}" for r in self.rejected]
+        values[SET_ASIDE_KEY] = set_aside(reasons, unexplained=self.rejected_count - len(reasons))
         return {"items": self.items, **values}
 
 

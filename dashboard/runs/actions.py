@@ -24,7 +24,7 @@ from orchestrator.services.batches import BatchConflict, batch_cancel, batch_res
 def resume(request, batch_id: str):
     _batch_or_404(batch_id)
     try:
-        batch_resume(batch_id)
+        batch_resume(batch_id, actor=_actor(request))
     except BatchConflict as exc:
         messages.error(request, str(exc))
     else:
@@ -53,7 +53,7 @@ def retry_cell(request, batch_id: str, cell_id: int):
 @role_required(Role.OPERATOR)
 def cancel(request, batch_id: str):
     _batch_or_404(batch_id)
-    batch = batch_cancel(batch_id)
+    batch = batch_cancel(batch_id, actor=_actor(request))
     messages.success(
         request,
         _("Batch %(id)s is %(status)s; running cells finish first.")
@@ -65,7 +65,7 @@ def cancel(request, batch_id: str):
 def _retry(request, batch_id: str, **scope):
     """Retry the batch's failed cells (within ``scope``), and say how many will run again."""
     try:
-        count = batch_retry(batch_id, **scope)
+        count = batch_retry(batch_id, actor=_actor(request), **scope)
     except (BatchConflict, KeyError) as exc:
         messages.error(request, str(exc))
         return redirect("dashboard:batch", batch_id)
@@ -82,6 +82,11 @@ def _retry(request, batch_id: str, **scope):
     else:
         messages.info(request, _("Nothing to retry: no cell can run again yet."))
     return redirect("dashboard:batch", batch_id)
+
+
+def _actor(request) -> str:
+    """Who pressed the button, as recorded on the event: the signed-in user's name."""
+    return request.user.get_username()
 
 
 def _batch_or_404(batch_id: str) -> Batch:

@@ -19,6 +19,7 @@ from orchestrator.core.workflow import registry
 from orchestrator.grid import Grid, batch_grid, cell_detail
 from orchestrator.item_errors import batch_item_errors
 from orchestrator.models import Batch, BatchStatus, CellStatus, StageRun
+from orchestrator.services.processes import runnable_by
 
 from ..charts import PairRow, pair_chart
 from .overview import live_counts
@@ -30,6 +31,7 @@ from .present import (
     percent,
     pretty_json,
     status_choices,
+    wait_text,
 )
 
 BATCHES_PER_PAGE = 50
@@ -76,6 +78,16 @@ def batch_grid_fragment(request, batch_id: str):
 
 
 def cell(request, batch_id: str, cell_id: int):
+    """A cell in the batch page's side panel."""
+    return render(request, "dashboard/_cell.html", _cell_context(batch_id, cell_id))
+
+
+def cell_page(request, batch_id: str, cell_id: int):
+    """The same cell on a page of its own, as wide as the window: logs and tracebacks."""
+    return render(request, "dashboard/cell.html", _cell_context(batch_id, cell_id))
+
+
+def _cell_context(batch_id: str, cell_id: int) -> dict:
     try:
         detail = cell_detail(cell_id, batch_id=batch_id)
     except StageRun.DoesNotExist:
@@ -84,18 +96,29 @@ def cell(request, batch_id: str, cell_id: int):
     duration = None
     if run.started_at and run.finished_at:
         duration = duration_text((run.finished_at - run.started_at).total_seconds())
-    return render(
-        request,
-        "dashboard/_cell.html",
-        {
-            "cell": run,
-            "duration": duration,
-            "checkpoint": pretty_json(run.checkpoint),
-            "result": pretty_json(run.result),
-            "events": [(e, compact_json(e.payload, 500)) for e in detail.events],
-            "retryable": run.status in (CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED),
-        },
-    )
+    return {
+        "cell": run,
+        "duration": duration,
+        "wait": wait_text(detail.wait),
+        "wait_kind": detail.wait.kind if detail.wait else "",
+        # A cell that waits is run only by a process that knows its workflow: who could.
+        "runnable_by": (
+            runnable_by(run.workflow, now=get_clock().now())
+            if run.status == CellStatus.PENDING
+            else ""
+        ),
+        "item_errors": [
+            (kind, reason, count)
+            for kind, found in (detail.item_errors or {}).items()
+            for reason, count in found.items()
+        ],
+        "failed_items": sum(sum(found.values()) for found in (detail.item_errors or {}).values()),
+        "logs": detail.logs or [],
+        "checkpoint": pretty_json(run.checkpoint),
+        "result": pretty_json(run.result),
+        "events": [(e, compact_json(e.payload, 500)) for e in detail.events],
+        "retryable": run.status in (CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED),
+    }
 
 
 def _grid_context(request, batch_id: str) -> dict:
@@ -117,8 +140,9 @@ def _grid_context(request, batch_id: str) -> dict:
     pages = max((grid.partitions_total + PARTITIONS_PER_PAGE - 1) // PARTITIONS_PER_PAGE, 1)
     filters = {k: v for k, v in (("status", status), ("q", search)) if v}
     base = reverse("dashboard:batch", args=[batch.id])
-    settled = sum(grid.counts.get(s, 0) for s in (CellStatus.DONE, CellStatus.SKIPPED))
-    total = sum(grid.counts.values())
+    # Progress: DONE out of the cells the mode runs (SKIPPED cells are on neither side).
+    settled = grid.counts.get(CellStatus.DONE, 0)
+    total = sum(grid.counts.values()) - grid.counts.get(CellStatus.SKIPPED, 0)
     resettable = sum(
         grid.counts.get(s, 0) for s in (CellStatus.ERROR, CellStatus.BLOCKED, CellStatus.CANCELLED)
     )
@@ -167,9 +191,11 @@ def _stage_rows(grid: Grid) -> list[dict]:
             "counts": [
                 (status, s.counts[status]) for status in STATUS_ORDER if s.counts.get(status)
             ],
-            "total": s.total,
-            "settled": s.settled,
-            "percent": percent(s.settled, s.total),
+            "total": s.total - s.counts.get(CellStatus.SKIPPED, 0),
+            "settled": s.counts.get(CellStatus.DONE, 0),
+            "percent": percent(
+                s.counts.get(CellStatus.DONE, 0), s.total - s.counts.get(CellStatus.SKIPPED, 0)
+            ),
             "items": s.items,
             "errors": s.errors,
             "wall": duration_text(s.wall_s),

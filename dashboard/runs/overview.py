@@ -12,6 +12,7 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ LAST_BATCHES = 5
 CHART_BATCHES = 30
 FAILURES = 10
 NEXT_RUNS = 10
+REFRESH_SECONDS = 5  # how often the overview fetches itself again (htmx)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def overview(request):
             "resources": selectors.resources_usage(),
             "failures": failures,
             "failed_batches": failed_batches,
+            "refresh_seconds": REFRESH_SECONDS,
+            "now_text": timezone.localtime().strftime("%H:%M:%S"),
         },
     )
 

@@ -9,15 +9,37 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from orchestrator.core.waiting import WaitReason
 from orchestrator.grid import Grid, GridCell
 from orchestrator.models import Batch, BatchStatus, CellStatus
 
-SETTLED = (CellStatus.DONE, CellStatus.SKIPPED)
+# A short mark inside a waiting cell's square, by the kind of its wait (its tooltip says more).
+WAIT_MARKS = {
+    "retry": "↻",
+    "breaker": "⚡",
+    "resource_full": "▮",
+    "rate_limit": "⏱",
+    "blocked": "⊘",
+}
+
+
+def clock_text(at: datetime) -> str:
+    """``14:05`` in the dashboard's time zone (a date too when it is not today)."""
+    local = timezone.localtime(at)
+    if local.date() != timezone.localdate():
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local.strftime("%H:%M")
+
+
+def wait_text(wait: WaitReason | None) -> str:
+    return wait.text(clock_text) if wait is not None else ""
 
 
 def duration_text(seconds: float | None) -> str:
@@ -64,6 +86,10 @@ class BatchLine:
         return percent(self.settled, self.total)
 
     @property
+    def progress_text(self) -> str:
+        return f"{self.settled}/{self.total}"
+
+    @property
     def duration(self) -> str:
         if self.batch.finished_at is None:
             return ""
@@ -76,7 +102,8 @@ class BatchLine:
 
 def batch_lines(batches: list[Batch], live_counts: dict[str, dict[str, int]]) -> list[BatchLine]:
     """Lines for ``batches``: a finished batch's counts come from its stored totals, a running
-    one's from ``live_counts`` (by batch id, by status)."""
+    one's from ``live_counts`` (by batch id, by status). Progress is DONE cells out of the
+    cells the mode runs: SKIPPED cells count on neither side."""
     lines = []
     for batch in batches:
         counts = live_counts.get(batch.id) if batch.status == BatchStatus.RUNNING else None
@@ -84,8 +111,8 @@ def batch_lines(batches: list[Batch], live_counts: dict[str, dict[str, int]]) ->
         lines.append(
             BatchLine(
                 batch=batch,
-                settled=sum(counts.get(s, 0) for s in SETTLED),
-                total=batch.cells_total,
+                settled=counts.get(CellStatus.DONE, 0),
+                total=max(batch.cells_total - counts.get(CellStatus.SKIPPED, 0), 0),
                 errors=counts.get(CellStatus.ERROR, 0) + counts.get(CellStatus.BLOCKED, 0),
             )
         )
@@ -103,7 +130,7 @@ def grid_lines(grid: Grid, cell_url: str) -> list[GridLine]:
     opens the cell, an empty one where the mode has no such stage."""
     order = [s.stage for s in grid.stages]
     empty = '<td class="cell none"></td>'
-    words = {"attempt": _("attempt"), "items": _("items")}
+    words = {"attempt": _("attempt"), "items": _("items"), "item_errors": _("items failed")}
     return [
         GridLine(
             partition=row.partition,
@@ -122,12 +149,22 @@ def _cell_td(cell: GridCell, cell_url: str, words: dict[str, str]) -> str:
         tip += f" · {duration_text(cell.duration_s)}"
     if cell.item_count:
         tip += f" · {cell.item_count} {words['items']}"
-    if cell.error:
+    if cell.item_errors:
+        tip += f" · {cell.item_errors} {words['item_errors']}"
+    waiting = wait_text(cell.wait)
+    if waiting:
+        tip += f"\n{waiting}"
+    if cell.error and not (cell.wait and cell.status == CellStatus.BLOCKED):
         tip += f"\n{cell.error}"
+    mark = WAIT_MARKS.get(cell.wait.kind, "") if cell.wait else ""
+    inner = f'<span class="wait-mark">{mark}</span>' if mark else ""
+    if cell.item_errors:
+        inner += f'<span class="item-errors">{cell.item_errors}</span>'
+    wait_attr = f' data-wait="{cell.wait.kind}"' if cell.wait else ""
     return (
         f'<td class="cell status-{cell.status}" data-cell="{cell.id}" '
-        f'data-status="{cell.status}" title="{escape(tip)}" '
-        f'hx-get="{cell_url}{cell.id}/"></td>'
+        f'data-status="{cell.status}"{wait_attr} title="{escape(tip)}" '
+        f'hx-get="{cell_url}{cell.id}/">{inner}</td>'
     )
 
 

@@ -77,6 +77,13 @@ class ItemErrorGroupSerializer(serializers.Serializer):
     reason = serializers.CharField()
     count = serializers.IntegerField(help_text=_("Items that failed for this reason."))
     partitions = serializers.IntegerField(help_text=_("Partitions they were in."))
+    kind = serializers.ChoiceField(
+        choices=["failed", "set aside"],
+        help_text=_(
+            "failed: counts against the stage's ItemFailures rule; set aside: rows or products "
+            "the stage left for a person (rejected rows, human translation), never failing it."
+        ),
+    )
 
 
 class BatchDetailSerializer(BatchSerializer):
@@ -96,7 +103,8 @@ class BatchDetailSerializer(BatchSerializer):
 
     @extend_schema_field(ItemErrorGroupSerializer(many=True))
     def get_item_errors(self, batch: Batch) -> list[dict[str, Any]]:
-        """Items that failed, by stage and reason (each reason once, with its count)."""
+        """Items that failed or were set aside, by stage, kind and reason (each reason once,
+        with its count)."""
         return [group.as_dict() for group in batch_item_errors(batch.id)]
 
 
@@ -232,6 +240,11 @@ class BatchDetailView(APIView):
         return Response(BatchDetailSerializer(grid.batch, context=context).data)
 
 
+def api_actor(request: Request) -> str:
+    """Who called, as events record it: ``api:<user>``."""
+    return f"api:{request.user.get_username()}"
+
+
 class _BatchAction(APIView):
     def act(self, batch_id: str, action) -> Any:
         batch_or_404(batch_id)
@@ -252,7 +265,9 @@ class BatchResumeView(_BatchAction):
         responses={200: BatchSerializer, 404: NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request: Request, batch_id: str) -> Response:
-        return batch_response(self.act(batch_id, lambda: batch_resume(batch_id)))
+        return batch_response(
+            self.act(batch_id, lambda: batch_resume(batch_id, actor=api_actor(request)))
+        )
 
 
 class BatchRetryView(_BatchAction):
@@ -268,7 +283,10 @@ class BatchRetryView(_BatchAction):
         reset = self.act(
             batch_id,
             lambda: batch_retry(
-                batch_id, stage=found.get("stage"), partition=found.get("partition")
+                batch_id,
+                stage=found.get("stage"),
+                partition=found.get("partition"),
+                actor=api_actor(request),
             ),
         )
         return Response({"reset": reset})
@@ -281,4 +299,6 @@ class BatchCancelView(_BatchAction):
         responses={200: BatchSerializer, 404: NOT_FOUND},
     )
     def post(self, request: Request, batch_id: str) -> Response:
-        return batch_response(self.act(batch_id, lambda: batch_cancel(batch_id)))
+        return batch_response(
+            self.act(batch_id, lambda: batch_cancel(batch_id, actor=api_actor(request)))
+        )

@@ -4,19 +4,57 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..core.waiting import WaitReason
 from ..grid import MAX_LIMIT, batch_grid, cell_detail
-from ..models import Batch, BatchStatus, CellStatus, StageRun
+from ..models import Batch, BatchStatus, CellStatus, StageRun, StageRunLog
 from .batches import StageSummarySerializer
 from .errors import INVALID, NOT_FOUND
 from .events import EventSerializer
 from .fields import enum_field
+
+
+class WaitSerializer(serializers.Serializer):
+    """Why a PENDING or BLOCKED cell is not running (``core.waiting``)."""
+
+    kind = serializers.CharField(
+        help_text=_(
+            "cancelling, retry, upstream, blocked, breaker, resource_full, rate_limit or ready"
+        )
+    )
+    text = serializers.CharField(help_text=_("One line, times in the installation's zone."))
+    until = serializers.DateTimeField(allow_null=True, help_text=_("When the wait should end."))
+    resource = serializers.CharField()
+
+
+def wait_document(wait: WaitReason | None) -> dict | None:
+    if wait is None:
+        return None
+    from django.utils import timezone
+
+    def clock(at):
+        return timezone.localtime(at).strftime("%H:%M")
+
+    return WaitSerializer(
+        {
+            "kind": wait.kind,
+            "text": wait.text(clock),
+            "until": wait.until,
+            "resource": wait.resource,
+        }
+    ).data
+
+
+class StageRunLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StageRunLog
+        fields = ("attempt", "text", "truncated", "created_at")
 
 
 class GridCellSerializer(serializers.Serializer):
@@ -30,6 +68,12 @@ class GridCellSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     duration_s = serializers.FloatField(allow_null=True)
     error = serializers.CharField(help_text=_("The error's first line (empty if none)."))
+    item_errors = serializers.IntegerField(help_text=_("Items failed or set aside."))
+    wait = serializers.SerializerMethodField()
+
+    @extend_schema_field(WaitSerializer(allow_null=True))
+    def get_wait(self, cell) -> dict | None:
+        return wait_document(cell.wait)
 
 
 class GridRowSerializer(serializers.Serializer):
@@ -71,6 +115,16 @@ class GridQuerySerializer(serializers.Serializer):
 class CellDetailSerializer(serializers.ModelSerializer):
     batch_id = serializers.CharField()
     events = EventSerializer(many=True, help_text=_("The cell's attempt history, oldest first."))
+    wait = serializers.SerializerMethodField()
+    logs = StageRunLogSerializer(
+        many=True,
+        source="attempt_logs",
+        help_text=_("What each attempt logged (bounded), newest first."),
+    )
+
+    @extend_schema_field(WaitSerializer(allow_null=True))
+    def get_wait(self, cell) -> dict | None:
+        return wait_document(getattr(cell, "wait", None))
 
     class Meta:
         model = StageRun
@@ -98,6 +152,8 @@ class CellDetailSerializer(serializers.ModelSerializer):
             "checkpoint",
             "result",
             "events",
+            "wait",
+            "logs",
         )
 
 
@@ -131,4 +187,6 @@ class CellDetailView(APIView):
                 % {"cell_id": cell_id, "batch_id": batch_id}
             ) from None
         found.cell.events = found.events
+        found.cell.wait = found.wait
+        found.cell.attempt_logs = found.logs
         return Response(CellDetailSerializer(found.cell).data)

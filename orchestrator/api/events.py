@@ -24,6 +24,7 @@ class EventSerializer(serializers.ModelSerializer):
             "correlation_id",
             "causation_id",
             "dispatched_at",
+            "actor",
         )
 
 

@@ -45,3 +45,5 @@ class Outcome:
     retryable: bool = True
     duration: float = 0.0
     events: tuple[EmittedEvent, ...] = ()
+    log: str = ""  # what the attempt logged (bounded), written with the outcome
+    log_truncated: bool = False

@@ -13,11 +13,15 @@ Plain Python, no database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 RESULT_KEY = "item_errors"
+# Items a stage set aside on purpose (a feed's rejected rows, products waiting for a person):
+# counted and listed with the failed items, by reason, but never failing the cell.
+SET_ASIDE_KEY = "items_set_aside"
+FAILED, SET_ASIDE = "failed", "set aside"
 REASON_MAX = 300  # a reason longer than this is cut: it is a group's name, not a log
 REASONS_SHOWN = 3  # reasons quoted in a cell's error (all are kept in its result)
 
@@ -74,11 +78,12 @@ def reason_key(reason: object) -> str:
     return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
 
 
-def item_errors_of(result: Any) -> dict[str, int]:
-    """The ``{reason: count}`` a stage's result reports (``{}`` when none or malformed)."""
+def item_errors_of(result: Any, key: str = RESULT_KEY) -> dict[str, int]:
+    """The ``{reason: count}`` a stage's result reports under ``key`` (the failed items by
+    default; ``SET_ASIDE_KEY`` for those set aside), ``{}`` when none or malformed."""
     if not isinstance(result, Mapping):
         return {}
-    raw = result.get(RESULT_KEY)
+    raw = result.get(key)
     if not isinstance(raw, Mapping):
         return {}
     out: dict[str, int] = {}
@@ -86,6 +91,30 @@ def item_errors_of(result: Any) -> dict[str, int]:
         if isinstance(count, int) and not isinstance(count, bool) and count > 0:
             key = reason_key(reason)
             out[key] = out.get(key, 0) + count
+    return out
+
+
+def item_errors_by_kind(result: Any) -> dict[str, dict[str, int]]:
+    """Both kinds a result reports: ``{FAILED: {reason: n}, SET_ASIDE: {reason: n}}`` (only the
+    kinds present). The one reading every face counts "item errors" from."""
+    found = {FAILED: item_errors_of(result), SET_ASIDE: item_errors_of(result, SET_ASIDE_KEY)}
+    return {kind: errors for kind, errors in found.items() if errors}
+
+
+def item_errors_count(result: Any) -> int:
+    """How many item errors (failed or set aside) a result reports."""
+    return sum(sum(errors.values()) for errors in item_errors_by_kind(result).values())
+
+
+def set_aside(reasons: Iterable[object], *, unexplained: int = 0) -> dict[str, int]:
+    """``{reason: count}`` for a result's ``SET_ASIDE_KEY``, from one reason per item set aside;
+    ``unexplained`` more items whose reason was not kept are counted as such."""
+    out: dict[str, int] = {}
+    for reason in reasons:
+        key = reason_key(reason)
+        out[key] = out.get(key, 0) + 1
+    if unexplained > 0:
+        out["reason not kept"] = out.get("reason not kept", 0) + unexplained
     return out
 
 

@@ -82,7 +82,7 @@ class StageContext:
     clock: Clock
     stage_run_id: int
     items: int = 0
-    log: logging.Logger = field(default=STAGE_LOG)
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger] = field(default=STAGE_LOG)
     _events: list[EmittedEvent] = field(default_factory=list)
     _item_errors: dict[str, int] = field(default_factory=dict)
     _checkpoint_store: CheckpointStore | None = field(default=None, repr=False)

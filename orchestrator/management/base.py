@@ -63,6 +63,16 @@ def batch_runnable_here(batch_id: str) -> None:
         ) from None
 
 
+def cli_actor() -> str:
+    """Who runs this command, as events record it: ``cli:<os user>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "cli:unknown"
+
+
 def add_run_options(parser) -> None:
     parser.add_argument("--executor", choices=EXECUTORS, help="default: YOOINI_EXECUTOR")
     parser.add_argument(

@@ -94,13 +94,13 @@ def batch_start_triggered(workflow: Workflow, event: Event) -> Batch | None:
         return None
 
 
-def _note_resume(batch: Batch, workflow: Workflow) -> None:
+def _note_resume(batch: Batch, workflow: Workflow, *, actor: str = "") -> None:
     payload: dict[str, Any] = {"workflow": workflow.name, "mode": batch.mode}
     if batch.workflow_version != workflow.version:
         # Defined behaviour for a changed definition: cells keep their stage names; a cell whose
         # stage no longer exists fails with a clear error, new stages are not added.
         payload["definition_changed"] = {"from": batch.workflow_version, "to": workflow.version}
-    events_emit([NewEvent("batch.resumed", payload, correlation_id=batch.id)])
+    events_emit([NewEvent("batch.resumed", payload, correlation_id=batch.id, actor=actor)])
 
 
 def _new_batch_id(now: datetime) -> str:
@@ -195,8 +195,11 @@ def _batch_create(
     return batch
 
 
-def batch_resume(batch_id: str) -> Batch:
-    """Make a batch runnable again: a cancelled one gets its cancelled cells back."""
+def batch_resume(batch_id: str, *, actor: str = "") -> Batch:
+    """Make a batch runnable again: a cancelled one gets its cancelled cells back.
+
+    ``actor`` (here and in ``batch_retry`` and ``batch_cancel``) is who asked, recorded on the
+    event: the dashboard user, ``cli:<os user>`` or ``api:<user>``."""
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(id=batch_id)
         if batch.status == BatchStatus.CANCELLED or batch.cancel_requested:
@@ -208,7 +211,7 @@ def batch_resume(batch_id: str) -> Batch:
             raise BatchConflict(
                 f"batch {batch.id} is {batch.status}; use retry to run its failed cells again"
             )
-        _note_resume(batch, registry.get(batch.workflow))
+        _note_resume(batch, registry.get(batch.workflow), actor=actor)
     return batch
 
 
@@ -219,7 +222,9 @@ def _reopen(batch: Batch) -> None:
     batch.save(update_fields=["status", "cancel_requested", "finished_at"])
 
 
-def batch_retry(batch_id: str, *, stage: str | None = None, partition: str | None = None) -> int:
+def batch_retry(
+    batch_id: str, *, stage: str | None = None, partition: str | None = None, actor: str = ""
+) -> int:
     """Reset failed, blocked and cancelled cells (optionally of one stage / partition) to run again.
 
     DONE cells are never touched. A reset cell whose upstream still failed stays BLOCKED.
@@ -281,6 +286,7 @@ def batch_retry(batch_id: str, *, stage: str | None = None, partition: str | Non
                         "batch.retried",
                         {"cells": pending, "stage": stage, "partition": partition},
                         correlation_id=batch.id,
+                        actor=actor,
                     )
                 ]
             )
@@ -310,7 +316,7 @@ def _reaches(waits: dict, name: str, ancestor: str) -> bool:
     return False
 
 
-def batch_cancel(batch_id: str) -> Batch:
+def batch_cancel(batch_id: str, *, actor: str = "") -> Batch:
     """Stop dispatching new cells; the batch ends CANCELLED once its running cells finish."""
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(id=batch_id)
@@ -318,7 +324,7 @@ def batch_cancel(batch_id: str) -> Batch:
             return batch
         batch.cancel_requested = True
         batch.save(update_fields=["cancel_requested"])
-        events_emit([NewEvent("batch.cancel_requested", {}, correlation_id=batch.id)])
+        events_emit([NewEvent("batch.cancel_requested", {}, correlation_id=batch.id, actor=actor)])
     batch_close_if_finished(batch_id)
     batch.refresh_from_db()
     return batch

@@ -17,7 +17,7 @@ from ..core.dag import downstream_closure
 from ..core.items import ItemFailuresExceeded
 from ..core.retry import NO_RETRY, Retry
 from ..core.workflow import Workflow, registry
-from ..models import CellStatus, StageRun
+from ..models import CellStatus, StageRun, StageRunLog
 from . import cellsql
 from .events import NewEvent, deliver_after_commit, event_row, events_emit
 from .resources import breaker_record
@@ -76,7 +76,25 @@ def outcomes_record(outcomes: list[Outcome], *, now: datetime) -> list[bool]:
                     outcome.claim.attempt,
                 )
         events_emit(events)
+        _logs_write(outcomes, accepted, now)
     return accepted
+
+
+def _logs_write(outcomes: list[Outcome], accepted: list[bool], now: datetime) -> None:
+    """Each accepted attempt's log, in the outcome's transaction; nothing when none logged."""
+    rows = [
+        StageRunLog(
+            stage_run_id=o.claim.stage_run_id,
+            attempt=o.claim.attempt,
+            text=o.log,
+            truncated=o.log_truncated,
+            created_at=now,
+        )
+        for o, ok in zip(outcomes, accepted, strict=True)
+        if ok and o.log
+    ]
+    if rows:
+        StageRunLog.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _mark_many(outcomes: list[Outcome], now: datetime) -> set[int] | None:

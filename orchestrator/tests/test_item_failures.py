@@ -84,7 +84,8 @@ def test_a_partition_whose_every_image_fails_is_not_green(make_workflow, run_bat
         {"stage": "image", "reason": "HTTP 404 from the image host", "count": 5, "partitions": 2}
     ]
     doc = batch_document(batch.id)
-    assert doc["item_errors"] == batch.totals["item_errors"]
+    # The live document says the kind of each group; the totals keep only failed items.
+    assert [{**g, "kind": "failed"} for g in batch.totals["item_errors"]] == doc["item_errors"]
 
     event = Event.objects.get(correlation_id=batch.id, type="batch.completed_with_errors")
     message = message_for(event.type, event.payload, batch_id=batch.id, workflow=wf.name)
@@ -123,11 +124,17 @@ def test_the_api_and_the_dashboard_show_failed_items_by_reason(
     detail = api_as("viewer").get(f"/api/batches/{batch.id}/").json()
     assert detail["status"] == "COMPLETED_WITH_ERRORS"
     assert detail["item_errors"] == [
-        {"stage": "image", "reason": "HTTP 404 from the image host", "count": 8, "partitions": 2}
+        {
+            "stage": "image",
+            "reason": "HTTP 404 from the image host",
+            "count": 8,
+            "partitions": 2,
+            "kind": "failed",
+        }
     ]
     assert detail["totals"]["failed_items"] == 8
     page = client_as("viewer").get(f"/batches/{batch.id}/").content.decode()
-    assert "8 items failed" in page
+    assert "8 item errors" in page
     table = page.split('id="item-errors"', 1)[1].split("</table>", 1)[0]
     assert table.count("HTTP 404 from the image host") == 1 and ">8<" in table
 
@@ -154,3 +161,40 @@ def test_items_failing_on_their_own_never_open_the_resources_breaker(make_workfl
     state = ResourceState.objects.get(name="item-failures-api")
     assert state.breaker_status == "CLOSED" and state.breaker_failures == 0
     assert not Event.objects.filter(type="breaker.open").exists()
+
+
+def test_items_set_aside_are_counted_the_same_everywhere_and_never_fail(
+    make_workflow, run_batch, client_as, capsys
+):
+    from orchestrator.console import print_summary
+    from orchestrator.core.items import SET_ASIDE_KEY, set_aside
+    from orchestrator.grid import batch_grid
+
+    wf = make_workflow("aside", partitions=["feed"])
+    # Every row rejected: set aside, never failing the cell (the failed-items rule ignores them).
+    wf.stage(
+        lambda ctx, p: {
+            "items": 0,
+            SET_ASIDE_KEY: set_aside(["row rejected: price is not a number"] * 2),
+        },
+        name="collect",
+        retry=NO_RETRY,
+    )
+    batch = run_batch(wf)
+    assert batch.status == "COMPLETED" and "failed_items" not in batch.totals
+
+    doc = batch_document(batch.id)
+    assert doc["item_errors"] == [
+        {
+            "stage": "collect",
+            "reason": "row rejected: price is not a number",
+            "count": 2,
+            "partitions": 1,
+            "kind": "set aside",
+        }
+    ]
+    assert batch_grid(batch.id).rows[0].cells["collect"].item_errors == 2
+    print_summary(batch)
+    assert "item errors 2 (0 failed, 2 set aside)" in capsys.readouterr().out
+    page = client_as("viewer").get(f"/batches/{batch.id}/").content.decode()
+    assert "2 item errors" in page and "set aside" in page

@@ -118,7 +118,8 @@ FROZEN = {
         "class(batch_id: 'str', workflow: 'str', mode: 'str', params: 'dict[str, Any]', "
         "partition: 'str', stage: 'str', attempt: 'int', checkpoint: 'Any', "
         "deadline_at: 'datetime | None', clock: 'Clock', stage_run_id: 'int', "
-        "items: 'int' = 0, log: 'logging.Logger' = <Logger>) -> None"
+        "items: 'int' = 0, "
+        "log: 'logging.Logger | logging.LoggerAdapter[logging.Logger]' = <Logger>) -> None"
     ),
     "StageContext.add_items": "def(self, count: 'int' = 1) -> 'None'",
     "StageContext.correlation_id": "property",

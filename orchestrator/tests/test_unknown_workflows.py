@@ -107,6 +107,19 @@ def test_serving_process_leaves_the_cell_warns_once_and_says_who_could_run_it(
     ]
 
 
+def test_the_cell_on_the_dashboard_says_who_could_run_it(make_workflow, client_as):
+    flow, batch = _failed_once(make_workflow)
+    cell = StageRun.objects.get(batch=batch)
+    viewer = client_as("viewer")
+    page = viewer.get(f"/batches/{batch.id}/cells/{cell.id}/").content.decode()
+    assert 'id="runnable-by"' in page and "no running process knows workflow" in page
+    registry.add(flow)  # another process, which loaded the workflow, beats
+    process_beat("otherhost:7:x", "serve", now=timezone.now())
+    registry.remove(flow.name)
+    page = viewer.get(f"/batches/{batch.id}/cells/{cell.id}/").content.decode()
+    assert "runnable by serve otherhost:7:x" in page
+
+
 def test_a_silent_process_no_longer_counts(make_workflow, settings):
     flow = make_workflow("known", partitions=["p1"])
     now = timezone.now()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.core.items import SET_ASIDE_KEY, set_aside
 from suppliers.connectors import ConfigError, Connector, RejectedRow, SupplierRecord
 from suppliers.connectors.mall import MallConnector
 from suppliers.selectors import CollectUnit, collect_unit_for, supplier_get
@@ -123,6 +124,7 @@ def _refresh_known(ctx, unit: CollectUnit, supplier) -> dict[str, Any]:
         "gone": gone,
         "rejected_count": len(rejected),
         "rejected": rejected[:REJECTED_KEPT],
+        SET_ASIDE_KEY: set_aside(f"row rejected: {r.get('reason')}" for r in rejected),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from orchestrator.core.items import SET_ASIDE_KEY, set_aside
 from source_data.services import source_data_normalized_update
 from suppliers.models import Supplier
 from suppliers.selectors import collect_unit_for
@@ -44,6 +45,7 @@ def convert(ctx, partition: str, *, markets: Sequence[str] | None = None) -> dic
         "items": len(rows),
         "converted": len(changed) - len(problems),
         "blocked": counts["blocked"],
+        SET_ASIDE_KEY: set_aside(["not listable on a market account"] * counts["blocked"]),
         "prepared": counts["prepared"],
         "unchanged": len(rows) - len(todo_ids),
         "problems": problems[:PROBLEMS_KEPT],

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ai.services import translate_many
+from orchestrator.core.items import SET_ASIDE_KEY, set_aside
 from source_data.hashing import text_hash
 from source_data.services import source_data_ai_update_many
 from suppliers.selectors import collect_unit_for
@@ -38,7 +39,10 @@ def translate(ctx, partition: str, *, markets: Sequence[str] | None = None) -> d
     rows = products_of(unit, active_only=True)
     counts = products_translate(unit.supplier, rows, run_accounts(ctx.params, markets))
     ctx.add_items(counts["items"])
-    return counts
+    return {
+        **counts,
+        SET_ASIDE_KEY: set_aside(["needs a human translation"] * counts["needs_human"]),
+    }
 
 
 def products_translate(supplier: str, rows, accounts, preparers: Preparers | None = None) -> dict:

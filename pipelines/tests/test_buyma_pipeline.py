@@ -17,6 +17,7 @@ from orchestrator.executors import executor_create
 from orchestrator.loading import workflows_load
 from orchestrator.models import Batch, CellStatus, Event, Schedule, StageRun
 from orchestrator.runner import Runner
+from orchestrator.selectors import batch_document
 from orchestrator.services.batches import batch_start
 from orchestrator.services.schedules import schedules_sync
 from pipelines.models import MarketProduct, PipelineProduct, ProductState
@@ -24,6 +25,7 @@ from pipelines.sample.catalog import SampleCatalog, changed_ids
 from pipelines.sample.server import SampleServer
 from pipelines.sample_run import ACCOUNT, MALL, UNITS, sample_configure
 from pipelines.steps.register import not_ready_reason
+from pipelines.summary import stage_figures
 from pricing.models import PricingRule
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +83,13 @@ def test_full_run_lists_every_ready_product_once_and_a_rerun_changes_nothing(sam
     # 150 mall products and the feed's 48 good rows; the feed's two bad rows are reported.
     assert len(products) == 150 + 48
     assert results(batch, "collect")["rejected_count"] == 2
+    # One count of item errors: the run's summary, `yooini status` and the dashboard agree.
+    figures = stage_figures(batch)
+    groups = batch_document(batch.id)["item_errors"]
+    for stage in ("collect", "translate"):
+        counted = sum(g["count"] for g in groups if g["stage"] == stage)
+        assert counted == figures[stage]["errors"] > 0, (stage, groups)
+    assert {g["kind"] for g in groups if g["stage"] == "collect"} == {"set aside"}
     # Names with words outside the glossary wait for a person, with the words named.
     waiting = [states[p.pk] for p in products if states[p.pk] and states[p.pk].needs_human]
     assert waiting and all("needs human translation" in s.errors["translate"] for s in waiting)

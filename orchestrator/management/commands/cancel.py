@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console
 from ...models import Batch
 from ...services.batches import batch_cancel
-from ..base import EngineCommand
+from ..base import EngineCommand, cli_actor
 
 
 class Command(EngineCommand):
@@ -14,7 +14,7 @@ class Command(EngineCommand):
 
     def handle(self, *args, **opts):
         try:
-            batch = batch_cancel(opts["batch"])
+            batch = batch_cancel(opts["batch"], actor=cli_actor())
         except Batch.DoesNotExist as exc:
             raise CommandError(f"no batch {opts['batch']!r}") from exc
         state = (

@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from ...console import console, run_to_end
 from ...models import Batch
 from ...services.batches import BatchConflict, batch_resume
-from ..base import EngineCommand, add_run_options, batch_runnable_here
+from ..base import EngineCommand, add_run_options, batch_runnable_here, cli_actor
 
 
 class Command(EngineCommand):
@@ -16,7 +16,7 @@ class Command(EngineCommand):
     def handle(self, *args, **opts):
         batch_runnable_here(opts["batch"])
         try:
-            batch = batch_resume(opts["batch"])
+            batch = batch_resume(opts["batch"], actor=cli_actor())
         except Batch.DoesNotExist as exc:
             raise CommandError(f"no batch {opts['batch']!r}") from exc
         except BatchConflict as exc:
