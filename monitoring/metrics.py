@@ -47,8 +47,11 @@ class EngineCollector:
 def registry_create() -> CollectorRegistry:
     """A registry of its own holding only the engine collector (the process-global one
     would add this process's Python figures, which say nothing about the installation)."""
+    from analytics.metrics import AnalyticsCollector
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(EngineCollector())
+    registry.register(AnalyticsCollector())
     return registry
 
 

@@ -9,6 +9,7 @@ BATCH_COMPLETED = "batch.completed"
 BREAKER_OPEN = "breaker.open"
 LISTING_SUSPENDED = "listing.suspended"
 REPORT_READY = "report.ready"  # the daily market report (workflow market_management)
+ANALYTICS_ANOMALY = "analytics.anomaly"  # the analytics stream's anomaly alerts (opt-in)
 
 # Every event kind a channel may ask for; batch.completed is opt-in (it would be noise).
 EVENT_KINDS = (
@@ -18,6 +19,7 @@ EVENT_KINDS = (
     BREAKER_OPEN,
     LISTING_SUSPENDED,
     REPORT_READY,
+    ANALYTICS_ANOMALY,
 )
 DEFAULT_EVENT_KINDS = (
     BATCH_FAILED,

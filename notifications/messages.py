@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .kinds import (
+    ANALYTICS_ANOMALY,
     BATCH_COMPLETED,
     BATCH_COMPLETED_WITH_ERRORS,
     BATCH_FAILED,
@@ -151,6 +152,14 @@ def message_for(
         subject = _("Daily market report: %(day)s") % {"day": payload.get("day", "-")}
         lines = report_lines(payload)
         link = f"{settings.YOOINI_PUBLIC_URL}/reports/{batch_id}/"
+    elif event_type == ANALYTICS_ANOMALY:
+        count = payload.get("count", "?")
+        subject = _("Analytics anomalies: %(count)s events") % {"count": count}
+        rules = ", ".join(f"{rule} {n}" for rule, n in sorted((payload.get("rules") or {}).items()))
+        lines = [
+            _("The analytics stream %(stream)s flagged %(count)s events (%(rules)s).")
+            % {"stream": payload.get("stream", "?"), "count": count, "rules": rules or "-"}
+        ]
     else:
         subject = _("Event %(type)s") % {"type": event_type}
         lines = [where + "."]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "notifications",
     "monitoring",
     "pokervod",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,12 @@ YOOINI_LEASE_SECONDS = float(os.environ.get("YOOINI_LEASE_SECONDS", "30"))
 # broker; the database stays the only truth, so no result backend. acks_late: a message is
 # acknowledged only after its stage run is recorded, and a redelivered one finds it done.
 YOOINI_BROKER_URL = os.environ.get("YOOINI_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+# Analytics (docs/analytics.md): where accepted events go (embedded, redis://..., nats://...),
+# and the key that POST /collect asks for (unset: /collect answers 503).
+YOOINI_ANALYTICS_LOG = os.environ.get("YOOINI_ANALYTICS_LOG", "embedded")
+YOOINI_ANALYTICS_LOG_PREFIX = os.environ.get("YOOINI_ANALYTICS_LOG_PREFIX", "yooini")
+YOOINI_ANALYTICS_COLLECT_KEY = os.environ.get("YOOINI_ANALYTICS_COLLECT_KEY", "")
 YOOINI_CELERY_QUEUE = os.environ.get("YOOINI_CELERY_QUEUE", "yooini")
 # A queued stage run no worker has adopted after this long is queued again (a lost message).
 YOOINI_CELERY_RESEND_SECONDS = float(os.environ.get("YOOINI_CELERY_RESEND_SECONDS", "300"))

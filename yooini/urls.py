@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("markets.urls")),
     path("", include("pokervod.urls")),
     path("", include("dashboard.urls")),
+    path("", include("analytics.urls")),
 ]
 
 handler400 = "yooini.errors.bad_request"
