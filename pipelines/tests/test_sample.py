@@ -136,19 +136,14 @@ def test_names_use_only_the_vocabulary_except_a_few(catalog: SampleCatalog) -> N
     assert all(words == tuple(OFF_VOCABULARY.split()) for words in outside.values())
 
 
-def test_a_large_catalogue_grows_linearly() -> None:
-    """Ten times the products cost about ten times the CPU (not a hundred): measured in this
-    process's CPU time, which other work on the machine does not inflate."""
-
-    def cpu_seconds(products: int) -> float:
-        started = time.process_time()
-        catalogue = SampleCatalog.generate(products=products, brands=13, seed=7)
-        assert len(catalogue) == products and len(catalogue.brands) == 13
-        return time.process_time() - started
-
-    small = max(cpu_seconds(1_000), 1e-3)
-    big = cpu_seconds(10_000)
-    assert big / small < 30, f"1,000 products: {small:.3f} s of CPU, 10,000: {big:.3f} s"
+def test_a_large_catalogue_is_generated_fast() -> None:
+    """10,000 products in a few seconds of this process's CPU (which other work on the
+    machine does not inflate, as it does wall time)."""
+    started = time.process_time()
+    big = SampleCatalog.generate(products=10_000, brands=13, seed=7)
+    used = time.process_time() - started
+    assert len(big) == 10_000 and len(big.brands) == 13
+    assert used < 5, f"10,000 products took {used:.2f} s of CPU"
 
 
 def test_images_are_shared_between_products(catalog: SampleCatalog) -> None:
