@@ -173,27 +173,6 @@ class _FeedConnector(BaseConnector):
         """(spreadsheet row number, cells) of every row, the header row included."""
         raise NotImplementedError
 
-    def _legacy_rows(self, content: bytes) -> Iterator[tuple[int, list[Any]]]:
-        """The rows of a legacy Excel 97-2003 ``.xls`` (BIFF8), which openpyxl cannot read,
-        with python-calamine; blank cells read as None, as openpyxl gives them."""
-        from python_calamine import CalamineError, CalamineWorkbook
-
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            names = list(workbook.sheet_names)
-            sheet_name = self.config.settings.get("sheet")
-            if sheet_name and sheet_name not in names:
-                raise SourceError(f"{self._name()}: no sheet {sheet_name!r} (sheets: {names})")
-            if not names:
-                raise SourceError(f"{self._name()}: the .xls workbook has no sheet")
-            rows = workbook.get_sheet_by_name(sheet_name or names[0]).to_python(
-                skip_empty_area=False
-            )
-        except CalamineError as exc:
-            raise SourceError(f"{self._name()}: not a readable .xls workbook ({exc})") from None
-        for number, cells in enumerate(rows, start=1):
-            yield number, [None if cell == "" else cell for cell in cells]
-
     def _explained(
         self, content: bytes, outcomes: list[SupplierRecord | RejectedRow]
     ) -> list[SupplierRecord | RejectedRow]:
