@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 
 from orchestrator import Retry, ScheduleSpec, Workflow
+from orchestrator.core.workflow import SINGLE_PARTITION
 
 from . import events
 from .nas.scan import scan_nas
@@ -36,8 +37,25 @@ from .sheets.auth import ServiceAccount
 from .sheets.client import SheetsClient
 from .sheets.sync import SheetSource, SheetsSyncError, sync_sheet
 
+
+def archive_partitions(params: dict[str, Any]) -> list[str]:
+    """The archive, one partition, when anything of it is configured (a NAS root, the sheet,
+    the catalog file: in settings or in the run's params); none otherwise, so an installation
+    that keeps no video archive never starts a batch from these schedules ("nothing to run")."""
+    configured = (
+        params.get("roots")
+        or params.get("sheet_file")
+        or params.get("catalog_file")
+        or getattr(settings, "POKERVOD_NAS_ROOTS", None)
+        or getattr(settings, "POKERVOD_CATALOG_FILE", None)
+        or sheet_config(params).get("spreadsheet_id")
+    )
+    return [SINGLE_PARTITION] if configured else []
+
+
 pokervod_sync = Workflow(
     "pokervod_sync",
+    partitions=archive_partitions,
     modes={
         "full": ["nas", "catalog", "sheet", "clips", "finish"],
         "incremental": ["sheet", "clips", "finish"],

@@ -103,7 +103,7 @@ def test_kill_9_at_random_moments_then_restart_neither_loses_nor_doubles(tmp_pat
     if kind != "embedded":
         server_required(url)
     log = transport_for(url, prefix=prefix)
-    events = clickstream(KILLS[kind] * 2000, seed=3)
+    events = clickstream(KILLS[kind] * 3000, seed=3)
     append(log, events, per_entry=20)
     env = {
         **os.environ,
@@ -136,7 +136,7 @@ def test_kill_9_at_random_moments_then_restart_neither_loses_nor_doubles(tmp_pat
                 assert proc.poll() is None, f"the stream ended (exit {proc.returncode})"
                 assert time.monotonic() < deadline, "the stream made no progress"
                 time.sleep(0.02)
-            time.sleep(rnd.uniform(0, 0.3))
+            time.sleep(rnd.uniform(0, 0.15))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
             kills += 1

@@ -118,6 +118,12 @@ def test_block_statuses_follow_the_cells(world, run_batch):
 
 def test_the_engines_api_starts_and_shows_it(api_as, settings, transactional_db):
     operator = api_as("operator")
+    # Nothing of an archive configured: nothing to run (its schedules start no batch either).
+    idle = operator.post(
+        "/api/orchestrator/sync", {"workflow": "pokervod_sync", "sync_type": "incremental"}
+    )
+    assert idle.status_code == 400 and "no partitions" in str(idle.json())
+    settings.POKERVOD_SHEETS = {**settings.POKERVOD_SHEETS, "spreadsheet_id": "sheet-of-hands"}
     started = operator.post(
         "/api/orchestrator/sync", {"workflow": "pokervod_sync", "sync_type": "incremental"}
     )
