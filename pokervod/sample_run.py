@@ -8,6 +8,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from orchestrator.runner import Runner
 from orchestrator.services.batches import batch_start
 
 from .models import HandClip, VideoFile
-from .sample import build
+from .sample import Sample, build
 from .sheets.testing import SheetsContractServer
 from .status import block_statuses, overall_status
 
@@ -46,27 +47,43 @@ def _cells(batch_id: str) -> Iterator[str]:
         yield f"  {cell.stage:<8} {cell.status:<8} {shown}"
 
 
+@contextmanager
+def archive_served(
+    base: Path, *, files: int, hands: int, sheet: str = SHEET
+) -> Iterator[tuple[Sample, SheetsContractServer, dict]]:
+    """A generated archive under ``base``, its sheet served by a local Sheets API, and the
+    params a ``pokervod_sync`` run reads them with."""
+    sample = build(base, files=files, hands=hands)
+    with SheetsContractServer() as server:
+        key = server.service_account()
+        key_file = base / "service-account.json"
+        key_file.write_text(json.dumps(key))
+        server.spreadsheet(sheet, {"Hands": sample.sheet_rows}, share_with=[key["client_email"]])
+        yield (
+            sample,
+            server,
+            {
+                "roots": str(sample.nas_root),
+                "catalog_file": str(sample.catalog_file),
+                "spreadsheet_id": sheet,
+                "range": "Hands!A1:G",
+                "service_account_file": str(key_file),
+                "sheets_base_url": server.base_url,
+            },
+        )
+
+
 def run_sample(base: Path | None, *, files: int, hands: int) -> Iterator[str]:
     workflows_load()
     base = base or Path(settings.VAR_DIR) / "pokervod-sample"
     if base.exists():
         shutil.rmtree(base)
     started = time.perf_counter()
-    sample = build(base, files=files, hands=hands)
-    yield f"generated {len(sample.files)} files under {sample.nas_root} in {time.perf_counter() - started:.1f}s"
-    with SheetsContractServer() as server:
-        key = server.service_account()
-        key_file = base / "service-account.json"
-        key_file.write_text(json.dumps(key))
-        server.spreadsheet(SHEET, {"Hands": sample.sheet_rows}, share_with=[key["client_email"]])
-        params = {
-            "roots": str(sample.nas_root),
-            "catalog_file": str(sample.catalog_file),
-            "spreadsheet_id": SHEET,
-            "range": "Hands!A1:G",
-            "service_account_file": str(key_file),
-            "sheets_base_url": server.base_url,
-        }
+    with archive_served(base, files=files, hands=hands) as (sample, server, params):
+        yield (
+            f"generated {len(sample.files)} files under {sample.nas_root} "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
         yield f"sheet of {hands} hands served by a local Sheets API at {server.base_url}"
         batch, status, seconds = _run("full", params)
         yield f"full sync {batch}: {status} in {seconds:.2f}s"

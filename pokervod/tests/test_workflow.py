@@ -3,14 +3,11 @@ local Sheets server, then an edited row, a new row and a removed file."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from orchestrator.models import Batch, Event, StageRun
 from pokervod.models import Episode, HandClip, MatchReview, VideoFile
-from pokervod.sample import build
-from pokervod.sheets.testing import SheetsContractServer
+from pokervod.sample_run import archive_served
 from pokervod.workflow import pokervod_sync
 
 SHEET = "1pokervod-e2e"
@@ -20,21 +17,8 @@ SHEET = "1pokervod-e2e"
 def world(tmp_path, settings):
     settings.POKERVOD_EXPORT_DIR = str(tmp_path / "exports")
     settings.POKERVOD_FFPROBE = str(tmp_path / "no-ffprobe")
-    sample = build(tmp_path, files=120, hands=30)
-    with SheetsContractServer() as server:
-        key = server.service_account()
-        key_file = tmp_path / "key.json"
-        key_file.write_text(json.dumps(key))
-        server.spreadsheet(SHEET, {"Hands": sample.sheet_rows}, share_with=[key["client_email"]])
-        params = {
-            "roots": str(sample.nas_root),
-            "catalog_file": str(sample.catalog_file),
-            "spreadsheet_id": SHEET,
-            "range": "Hands!A1:G",
-            "service_account_file": str(key_file),
-            "sheets_base_url": server.base_url,
-        }
-        yield sample, server, params
+    with archive_served(tmp_path, files=120, hands=30, sheet=SHEET) as served:
+        yield served
 
 
 def events_of(event_type):
