@@ -126,15 +126,15 @@ def line_document(line: OrderLine, *, reveal: bool = False, history: bool = True
 def daily_sales(now, *, days: int = 30) -> dict[str, list[tuple[Any, int, int]]]:
     """Per currency, each of the last ``days`` days up to today (oldest first, days in the
     settings' time zone): (day, revenue, lines sold), cancelled and returned lines left out."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
-    from django.utils import timezone
+    from yooini.timefmt import day_start, local_day
 
     from .models import LineStatus
 
-    today = timezone.localtime(now).date()
+    today = local_day(now)
     first = today - timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    since = day_start(first)
     lines = OrderLine.objects.filter(created_at__gte=since).exclude(
         status__in=(LineStatus.CANCELLED, LineStatus.RETURNED)
     )
@@ -145,7 +145,7 @@ def daily_sales(now, *, days: int = 30) -> dict[str, list[tuple[Any, int, int]]]
         series = found.setdefault(
             currency, [[first + timedelta(days=i), 0, 0] for i in range(days)]
         )
-        index = (timezone.localtime(at).date() - first).days
+        index = (local_day(at) - first).days
         if 0 <= index < days:
             series[index][1] += quantity * price
             series[index][2] += 1

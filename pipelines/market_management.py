@@ -22,6 +22,7 @@ from markets.selectors import market_account_get
 from orchestrator import Retry, ScheduleSpec, Workflow
 from reports import sections
 from reports.services import REPORT_READY, part_save, section_finish
+from yooini.timefmt import local_day
 
 
 def account_partitions(params) -> list[str]:
@@ -57,7 +58,7 @@ def prices(ctx, partition: str) -> dict:
 @market_management.stage(retry=RETRY)
 def stock(ctx, partition: str) -> dict:
     account = _account(partition)
-    part = sections.stock_section(account, sections.local_day(ctx.clock.now()))
+    part = sections.stock_section(account, local_day(ctx.clock.now()))
     part_save(ctx.batch_id, account, "stock", part)
     ctx.add_items(part["listings"])
     return {"restock": part["restock"], "sold_out": part["sold_out"], "delist": part["delist"]}
@@ -66,7 +67,7 @@ def stock(ctx, partition: str) -> dict:
 @market_management.stage(retry=RETRY)
 def sales(ctx, partition: str) -> dict:
     account = _account(partition)
-    part = sections.sales_section(account, sections.local_day(ctx.clock.now()))
+    part = sections.sales_section(account, local_day(ctx.clock.now()))
     part_save(ctx.batch_id, account, "sales", part)
     yesterday = part["yesterday"]
     ctx.add_items(yesterday["orders"])

@@ -11,15 +11,14 @@ the line was sold for: ``price * kept_rate - fixed_cost`` (``pricing.rules.margi
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from django.utils import timezone
 
 from markets.contract import market_kind
 from markets.models import Listing, ListingStatus, MarketAccount
 from orders.models import LineStatus, OrderLine
+from yooini.timefmt import day_start, local_day
 
 from .forecast import DEFAULT_DEAD_DAYS, Suggestion, stock_outlook
 
@@ -33,14 +32,6 @@ LIVE = (
 NOT_SOLD = (LineStatus.CANCELLED, LineStatus.RETURNED)
 LIST_CAP = 50  # items listed per finding; the counts are always whole
 TOP = 5
-
-
-def local_day(now: datetime) -> date:
-    return timezone.localtime(now).date()
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -119,8 +110,8 @@ def _daily_units(account: MarketAccount, first_day: date, days: int) -> dict[int
     lines = OrderLine.objects.filter(
         account=account,
         listing__isnull=False,
-        created_at__gte=_day_start(first_day),
-        created_at__lt=_day_start(first_day + timedelta(days=days)),
+        created_at__gte=day_start(first_day),
+        created_at__lt=day_start(first_day + timedelta(days=days)),
     ).exclude(status__in=NOT_SOLD)
     for listing_id, quantity, at in lines.values_list("listing_id", "quantity", "created_at"):
         index = (local_day(at) - first_day).days
@@ -199,8 +190,8 @@ def sales_section(account: MarketAccount, day: date, *, window: int = 30) -> dic
     lines = list(
         OrderLine.objects.filter(
             account=account,
-            created_at__gte=_day_start(first_day),
-            created_at__lt=_day_start(day),
+            created_at__gte=day_start(first_day),
+            created_at__lt=day_start(day),
         ).values(
             "order_id", "listing_id", "reference_number", "product_name", "quantity",
             "unit_price", "status", "created_at",

@@ -16,9 +16,9 @@ from django.db import transaction
 from markets.models import MarketAccount
 from orchestrator.core.clock import get_clock
 from orchestrator.models import StageRun
+from yooini.timefmt import local_day
 
 from .models import DailyReport, ReportSection
-from .sections import local_day
 
 REPORT_READY = "report.ready"
 PARTS = ("prices", "stock", "sales")

@@ -7,7 +7,7 @@ needed); the CLI calls ``when`` directly.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
@@ -26,6 +26,16 @@ def when(moment: datetime | None, empty: str = NOTHING) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return moment.strftime(FORMAT)
+
+
+def local_day(moment: datetime) -> date:
+    """The day ``moment`` falls on in the installation's time zone."""
+    return timezone.localtime(moment).date()
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in the installation's time zone."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 @register.filter(name="when")
