@@ -5,13 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from yooini.api_lists import FilteredListView
 
 from .selectors import ReportNotFound, report_document, report_get, reports_list
 
@@ -40,13 +38,8 @@ class ReportDetailSerializer(ReportSerializer):
     sections = ReportSectionSerializer(many=True)
 
 
-class ReportQuerySerializer(serializers.Serializer):
-    pass
-
-
 @extend_schema(summary=_("Daily market reports, newest first"))
-class ReportListView(FilteredListView):
-    query_serializer = ReportQuerySerializer
+class ReportListView(generics.ListAPIView):
     serializer_class = ReportSerializer
 
     def get_queryset(self):

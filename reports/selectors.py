@@ -8,7 +8,7 @@ from .models import DailyReport
 
 
 class ReportNotFound(LookupError):
-    pass
+    """No report of that batch, or none yet."""
 
 
 def reports_list():
