@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from access.decorators import role_required
 from access.roles import Role, has_role
 from orchestrator.core.clock import get_clock
+from orchestrator.loading import workflows_load
 from orchestrator.services.batches import BatchConflict, batch_start
 from orders.models import LineStatus, OrderLine
 from orders.processing import tracking_set
@@ -116,6 +117,7 @@ def order_cancel(request, pk: int):
 def order_process(request, pk: int):
     """Run order_processing for the line's account now: collect, acknowledge, buy, ship."""
     line = _line(pk)
+    workflows_load()
     try:
         started = batch_start("order_processing", params={"account": line.account.name})
     except (BatchConflict, KeyError, ValueError) as exc:
