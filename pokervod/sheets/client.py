@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from yooini.retry_after import parse_retry_after
+from yooini.retrying import RetryableFailure, call_with_retries
 
 from .a1 import parse_a1
 from .auth import ServiceAccount, TokenSource
@@ -101,32 +102,45 @@ class SheetsClient:
         return found
 
     def _get(self, path: str, params) -> dict[str, Any]:
+        """GET with the project's one retry policy (``yooini.retrying``): a 429 or 5xx again
+        after the server's ``Retry-After`` (at most ``max_delay``) or the backoff; a 401
+        renews the token once per call without using an attempt."""
         renewed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            headers = {"Authorization": f"Bearer {self.tokens.token()}"}
-            answer = self.http.get(self.base_url + path, params=params, headers=headers)
-            if answer.status_code == 200:
-                return answer.json()
-            error = _error_of(answer)
-            if answer.status_code == 401 and not renewed:
-                renewed = True  # an expired or revoked token: one new one, then it is an error
-                self.tokens.invalidate()
-                attempt -= 1
-                continue
-            if answer.status_code not in RETRIED or attempt >= self.attempts:
-                kind = SheetsQuotaExceeded if answer.status_code == 429 else SheetsApiError
-                raise kind(answer.status_code, error[0], error[1])
-            wait = self._backoff(attempt, answer.headers.get("Retry-After"))
-            self.waits.append(wait)
-            self.sleep(wait)
 
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        hinted = parse_retry_after(retry_after)
-        if hinted is not None:
-            return min(hinted, self.max_delay)
-        delay = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        def attempt() -> dict[str, Any]:
+            nonlocal renewed
+            while True:
+                headers = {"Authorization": f"Bearer {self.tokens.token()}"}
+                answer = self.http.get(self.base_url + path, params=params, headers=headers)
+                if answer.status_code == 200:
+                    return answer.json()
+                if answer.status_code == 401 and not renewed:
+                    renewed = True  # expired or revoked: one new token, then it is an error
+                    self.tokens.invalidate()
+                    continue
+                break
+            status, message = _error_of(answer)
+            kind = SheetsQuotaExceeded if answer.status_code == 429 else SheetsApiError
+            failure = kind(answer.status_code, status, message)
+            if answer.status_code not in RETRIED:
+                raise failure
+            hinted = parse_retry_after(answer.headers.get("Retry-After"))
+            wait = None if hinted is None else min(hinted, self.max_delay)
+            raise RetryableFailure(str(failure), wait=wait, final=failure)
+
+        try:
+            return call_with_retries(
+                attempt,
+                attempts=self.attempts,
+                backoff=self._backoff,
+                sleep=self.sleep,
+                before_retry=lambda _failure, seconds: self.waits.append(seconds),
+            )
+        except RetryableFailure as failure:
+            raise failure.final from None
+
+    def _backoff(self, failed_attempt: int) -> float:
+        delay = min(self.base_delay * 2**failed_attempt, self.max_delay)
         return delay + random.uniform(0, min(1.0, delay / 10))
 
 
